@@ -1,0 +1,65 @@
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { CITIES, parseCityId } from '../domain/cities';
+
+/** A bad command-line argument: the CLI prints the message and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const realDate = (flag: string) =>
+  z.string().refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && DateTime.fromISO(s, { zone: 'utc' }).isValid, {
+    error: (issue) => `${flag}: ${JSON.stringify(issue.input)} is not a date (expected YYYY-MM-DD)`,
+  });
+
+const cityList = z
+  .string()
+  .transform((s, ctx) => {
+    const ids: string[] = [];
+    for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+      try {
+        ids.push(parseCityId(part));
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: `--cities: unknown city ${JSON.stringify(part)} (expected some of ${CITIES.map((c) => c.id).join(', ')})`,
+        });
+        return z.NEVER;
+      }
+    }
+    if (ids.length === 0) {
+      ctx.addIssue({ code: 'custom', message: '--cities: expected at least one city' });
+      return z.NEVER;
+    }
+    return [...new Set(ids)];
+  });
+
+export const StartArgsSchema = z
+  .object({
+    cities: cityList.optional(),
+    from: realDate('--from').optional(),
+    to: realDate('--to').optional(),
+    workers: z.boolean().default(true),
+    down: z.boolean().default(false),
+    json: z.boolean().default(false),
+  })
+  .refine((a) => !a.from || !a.to || a.from <= a.to, { error: (i) => `--from must not be after --to (got ${JSON.stringify(i.input)})` });
+export type StartArgs = z.infer<typeof StartArgsSchema>;
+
+export const StatusArgsSchema = z.object({
+  json: z.boolean().default(false),
+  limit: z
+    .string()
+    .regex(/^\d+$/, { error: (i) => `--limit: ${JSON.stringify(i.input)} is not a number` })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 1000, { error: (i) => `--limit: ${JSON.stringify(i.input)} must be from 1 to 1000` })
+    .default(20),
+});
+export type StatusArgs = z.infer<typeof StatusArgsSchema>;
+
+/** Validates parsed options with a schema; a failure becomes a UsageError naming the argument. */
+export function parseArgs<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new UsageError(result.error.issues.map((i) => (i.message.startsWith('--') ? i.message : `--${i.path.join('.')}: ${i.message}`)).join('\n'));
+}

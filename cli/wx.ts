@@ -1,0 +1,168 @@
+/**
+ * `wx`: the product's command line. Exit codes: 0 success, 1 the work failed, 2 a bad argument or a bad
+ * configuration (the message names it).
+ */
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig, temporalUiUrl, type Config } from '../temporal.config';
+import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
+import { parseArgs, StartArgsSchema, StatusArgsSchema, UsageError } from './args';
+
+// Subcommands import the Temporal SDK, drizzle and the runtime lazily, so that `--help`, `ui` and
+// argument errors answer at once.
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Context {
+  config: Config;
+  log: Logger;
+}
+
+function context(program: Command): Context {
+  const globals = program.opts<{ config?: string }>();
+  const config = loadConfig({ file: globals.config });
+  const log = createLogger('wx', { level: config.logLevel, file: join(config.dataDir, 'logs', 'wx.log') });
+  return { config, log };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('wx')
+    .description('Kalshi daily high-temperature markets: backfill, validate, model, backtest and trade on Temporal + PostgreSQL')
+    .option('--config <file>', 'JSON configuration file (else WX_CONFIG, else ./wx.config.json)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('start')
+    .description('run the main job: start the embedded runtime, run (or resume) the pipeline, print the summary and the Web UI link')
+    .option('--cities <list>', 'comma-separated cities (default: every configured city)')
+    .option('--from <date>', 'first date, YYYY-MM-DD')
+    .option('--to <date>', 'last date, YYYY-MM-DD')
+    .option('--no-workers', 'do not run workers in this process (workers run elsewhere)')
+    .option('--down', 'stop the embedded servers when the pipeline ends')
+    .option('--json', 'print the summary as JSON')
+    .action(async (raw) => {
+      const args = parseArgs(StartArgsSchema, raw);
+      const { config, log } = context(program);
+      const say = args.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
+      const { runStart } = await import('./commands/start');
+      const result = await runStart(config, args, log, say);
+      if (args.json) out(JSON.stringify({ ...result.summary, runId: result.runId, resumed: result.resumed, link: result.link }, null, 2));
+      if (!result.summary.ok) process.exitCode = 1;
+    });
+
+  program
+    .command('status')
+    .description('list running and recent workflows')
+    .option('--limit <n>', 'how many recent workflows', '20')
+    .option('--json', 'print as JSON')
+    .action(async (raw) => {
+      const args = parseArgs(StatusArgsSchema, raw);
+      const { config } = context(program);
+      const { Client, Connection } = await import('@temporalio/client');
+      const { listWorkflows, renderWorkflowTable } = await import('./commands/status');
+      const { runtimeEndpoints } = await import('../runtime');
+      const { temporalAnswers } = await import('../runtime/temporal-server');
+      const { temporalAddress } = runtimeEndpoints(config);
+      if (!(await temporalAnswers(temporalAddress))) {
+        throw new Error(`Temporal is not running at ${temporalAddress}: start it with \`wx up\` or \`wx start\``);
+      }
+      const connection = await Connection.connect({ address: temporalAddress });
+      try {
+        const client = new Client({ connection, namespace: config.temporal.namespace });
+        const rows = await listWorkflows(client, args.limit);
+        if (args.json) out(JSON.stringify(rows, null, 2));
+        else for (const line of renderWorkflowTable(rows, config)) out(line);
+      } finally {
+        await connection.close();
+      }
+    });
+
+  program
+    .command('ui')
+    .description('print the Temporal Web UI address')
+    .option('--json', 'print as JSON')
+    .action((raw: { json?: boolean }) => {
+      const { config } = context(program);
+      const url = `${temporalUiUrl(config)}/namespaces/${config.temporal.namespace}/workflows`;
+      out(raw.json ? JSON.stringify({ url }) : url);
+    });
+
+  program
+    .command('up')
+    .description('start (or reuse) the embedded PostgreSQL and Temporal dev server and apply migrations')
+    .option('--json', 'print endpoints as JSON')
+    .action(async (raw: { json?: boolean }) => {
+      const { config, log } = context(program);
+      const { startRuntime } = await import('../runtime');
+      const runtime = await startRuntime(config, log, { onStep: (s) => !raw.json && out(`  ${s.part} ${s.action} ${s.detail} (${s.ms} ms)`) });
+      const info = { temporal: runtime.temporalAddress, ui: runtime.uiUrl, database: maskUrlCredentials(runtime.databaseUrl), steps: runtime.steps };
+      out(raw.json ? JSON.stringify(info, null, 2) : `Temporal ${info.temporal}, Web UI ${info.ui}, PostgreSQL ${info.database}`);
+    });
+
+  program
+    .command('down')
+    .description('stop the embedded PostgreSQL and Temporal dev server')
+    .action(async () => {
+      const { config, log } = context(program);
+      const { stopRuntime } = await import('../runtime');
+      const stopped = await stopRuntime(config, log);
+      out(`temporal: ${stopped.temporal ? 'stopped' : 'was not running'}; postgres: ${stopped.postgres ? 'stopped' : 'was not running'}`);
+    });
+
+  const db = program.command('db').description('database commands');
+  db.command('migrate')
+    .description('apply the drizzle migrations to DATABASE_URL (or the embedded server, started if needed)')
+    .action(async () => {
+      const { config, log } = context(program);
+      const { migrateDatabase } = await import('../db/migrate');
+      if (config.database.url) {
+        await migrateDatabase(config.database.url, log);
+        out(`migrations applied to ${maskUrlCredentials(config.database.url)}`);
+      } else {
+        const { startEmbeddedPostgres } = await import('../runtime/postgres');
+        const pg = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), port: config.database.embeddedPort, log });
+        await migrateDatabase(pg.url, log);
+        out(`migrations applied to ${maskUrlCredentials(pg.url)} (embedded, ${pg.reused ? 'already running' : 'started'}; \`wx down\` stops it)`);
+      }
+    });
+
+  program
+    .command('config')
+    .description('print the resolved configuration (secrets masked)')
+    .addOption(new Option('--json', 'print as JSON').default(true))
+    .action(() => {
+      const { config } = context(program);
+      const shown = { ...config, database: { ...config.database, url: config.database.url && maskUrlCredentials(config.database.url) } };
+      out(JSON.stringify(shown, null, 2));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; commander already printed the message.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`wx: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`wx: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+// Run when executed directly (tsx cli/wx.ts, or bin/wx.mjs), not when imported by tests.
+const invokedPath = process.argv[1] ?? '';
+if (/cli[\\/]wx\.ts$|bin[\\/]wx(\.mjs)?$/.test(invokedPath)) {
+  const code = await main(process.argv.slice(2));
+  // Connections and workers are closed by now; exit so no stray handle keeps the CLI alive.
+  process.exit(code);
+}

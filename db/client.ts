@@ -1,0 +1,49 @@
+import pg from 'pg';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { schema, type DbSchema } from '../schemas/db';
+import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
+
+/** The drizzle database over all four schemas (wx, kalshi, sim, ml). */
+export type Db = NodePgDatabase<DbSchema>;
+
+export interface DbHandle {
+  db: Db;
+  pool: pg.Pool;
+  /** Ends the pool; idempotent. */
+  close(): Promise<void>;
+}
+
+export interface CreateDbOptions {
+  /** Pool size (default 10). */
+  max?: number;
+  /** `application_name` shown in pg_stat_activity (default 'wx'). */
+  applicationName?: string;
+  /** Logs idle-client errors (a server restart would otherwise crash the process). */
+  log?: Logger;
+}
+
+/**
+ * Opens a pooled connection to `url` (postgres://user:pass@host:port/db). Connections are made
+ * lazily, so this never throws for an unreachable server; the first query does. Sessions run with
+ * `TimeZone=UTC`.
+ */
+export function createDb(url: string, opts: CreateDbOptions = {}): DbHandle {
+  const log = opts.log ?? createLogger('db');
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'wx',
+    options: '-c TimeZone=UTC',
+    connectionTimeoutMillis: 30_000,
+  });
+  pool.on('error', (err) => {
+    log.warn({ err: err.message, url: maskUrlCredentials(url) }, 'idle PostgreSQL client error');
+  });
+  const db = drizzle(pool, { schema });
+  let closed: Promise<void> | undefined;
+  return {
+    db,
+    pool,
+    close: () => (closed ??= pool.end()),
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * Schema `wx`: cities, stations, observations, settlements and forecast snapshots.
+ *
+ * Conventions (all schemas): timestamps are `timestamptz` (UTC instants), calendar dates are
+ * `date` read as 'YYYY-MM-DD' strings, temperatures are °F (double precision for real-valued
+ * observations/forecasts, integer for settled highs). Every natural key is a primary or unique
+ * key so that ingest is an idempotent upsert (INSERT ... ON CONFLICT DO UPDATE).
+ */
+import {
+  bigint,
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+export const wx = pgSchema('wx');
+
+const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const ingestedAt = () => tstz('ingested_at').notNull().defaultNow();
+const updatedAt = () => tstz('updated_at').notNull().defaultNow();
+
+/** The six traded cities ('chicago', 'austin', 'denver', 'los_angeles', 'miami', 'philadelphia'). */
+export const city = wx.table('city', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** IANA zone, e.g. 'America/Chicago'. */
+  zone: text('zone').notNull(),
+  /** Offset of local standard time from UTC in minutes (Chicago: -360); the climate day uses it all year. */
+  standardOffsetMinutes: integer('standard_offset_minutes').notNull(),
+  /** Settlement station, e.g. 'KMDW'. */
+  stationIcao: text('station_icao').notNull(),
+  /** Kalshi series, e.g. 'KXHIGHCHI' (nullable: informational). */
+  seriesTicker: text('series_ticker'),
+  updatedAt: updatedAt(),
+});
+
+export const station = wx.table(
+  'station',
+  {
+    icao: text('icao').primaryKey(),
+    cityId: text('city_id')
+      .notNull()
+      .references(() => city.id),
+    name: text('name').notNull(),
+    /** GHCN-Daily id, e.g. 'USW00014819'. */
+    ghcnId: text('ghcn_id'),
+    /** NWS CLI product location: `site` (WFO, e.g. 'LOT') and `issuedby` (e.g. 'MDW'). */
+    cliSite: text('cli_site'),
+    cliIssuedby: text('cli_issuedby'),
+    lat: doublePrecision('lat').notNull(),
+    lon: doublePrecision('lon').notNull(),
+    elevationM: doublePrecision('elevation_m'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('station_city_idx').on(t.cityId)],
+);
+
+/** Minute / sub-hourly / hourly observations, one row per (station, source, instant). */
+export const observation = wx.table(
+  'observation',
+  {
+    station: text('station').notNull(),
+    /** e.g. 'iem-asos', 'iem-asos1min', 'nws-api'. */
+    source: text('source').notNull(),
+    observedAt: tstz('observed_at').notNull(),
+    tempF: doublePrecision('temp_f'),
+    dewpointF: doublePrecision('dewpoint_f'),
+    relativeHumidity: doublePrecision('relative_humidity'),
+    windSpeedMph: doublePrecision('wind_speed_mph'),
+    windGustMph: doublePrecision('wind_gust_mph'),
+    windDirectionDeg: doublePrecision('wind_direction_deg'),
+    pressureMb: doublePrecision('pressure_mb'),
+    skyCover: text('sky_cover'),
+    conditions: text('conditions'),
+    /** Source quality flags per variable, e.g. {"temp":"V"} (NWS qualityControl) or report type. */
+    qualityFlags: jsonb('quality_flags').$type<Record<string, unknown>>(),
+    ingestedAt: ingestedAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'observation_pk', columns: [t.station, t.source, t.observedAt] }),
+    index('observation_station_time_idx').on(t.station, t.observedAt),
+  ],
+);
+
+/** One row per (city, climate date, source): 'cli', 'ghcn', 'asos', 'twc', 'kalshi', ... */
+export const settlement = wx.table(
+  'settlement',
+  {
+    cityId: text('city_id').notNull(),
+    date: date('date', { mode: 'string' }).notNull(),
+    source: text('source').notNull(),
+    highF: integer('high_f').notNull(),
+    lowF: integer('low_f'),
+    /** When the source issued the report (e.g. CLI issue time); null if unknown. */
+    issuedAt: tstz('issued_at'),
+    isPreliminary: boolean('is_preliminary').notNull().default(false),
+    raw: jsonb('raw'),
+    ingestedAt: ingestedAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'settlement_pk', columns: [t.cityId, t.date, t.source] }),
+    index('settlement_date_idx').on(t.date),
+  ],
+);
+
+/** The one settled high per (city, date) that datasets and backtests use. */
+export const settlementConsolidated = wx.table(
+  'settlement_consolidated',
+  {
+    cityId: text('city_id').notNull(),
+    date: date('date', { mode: 'string' }).notNull(),
+    highF: integer('high_f').notNull(),
+    /** The source whose value was taken. */
+    source: text('source').notNull(),
+    /** Source precedence applied, highest first, e.g. ['kalshi','cli','ghcn','asos']. */
+    precedence: text('precedence').array().notNull(),
+    /** True when the available sources do not all agree on the high. */
+    disagreement: boolean('disagreement').notNull().default(false),
+    /** Every source's high, e.g. {"cli": 87, "ghcn": 87, "asos": 88}. */
+    sourceValues: jsonb('source_values').$type<Record<string, number | null>>().notNull(),
+    consolidatedAt: tstz('consolidated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'settlement_consolidated_pk', columns: [t.cityId, t.date] })],
+);
+
+/** Daily forecast for a target date as issued at `basis_time` (historical forecasts never overwrite each other). */
+export const forecastSnapshot = wx.table(
+  'forecast_snapshot',
+  {
+    cityId: text('city_id').notNull(),
+    /** e.g. 'visualcrossing', 'open-meteo', 'iem-mos'. */
+    source: text('source').notNull(),
+    /** e.g. 'gfs', 'nbm', 'best_match'. */
+    model: text('model').notNull(),
+    targetDate: date('target_date', { mode: 'string' }).notNull(),
+    /** Model run / issue time (UTC). */
+    basisTime: tstz('basis_time').notNull(),
+    /** Local (city) calendar date of the basis time. */
+    basisDate: date('basis_date', { mode: 'string' }).notNull(),
+    /** target_date - basis_date in days. */
+    leadDays: integer('lead_days').notNull(),
+    tempmaxF: doublePrecision('tempmax_f'),
+    tempminF: doublePrecision('tempmin_f'),
+    tempF: doublePrecision('temp_f'),
+    feelslikemaxF: doublePrecision('feelslikemax_f'),
+    dewF: doublePrecision('dew_f'),
+    humidity: doublePrecision('humidity'),
+    precipIn: doublePrecision('precip_in'),
+    precipProb: doublePrecision('precip_prob'),
+    snowIn: doublePrecision('snow_in'),
+    windspeedMph: doublePrecision('windspeed_mph'),
+    windgustMph: doublePrecision('windgust_mph'),
+    cloudcover: doublePrecision('cloudcover'),
+    pressureMb: doublePrecision('pressure_mb'),
+    conditions: text('conditions'),
+    raw: jsonb('raw'),
+    ingestedAt: ingestedAt(),
+  },
+  (t) => [
+    primaryKey({
+      name: 'forecast_snapshot_pk',
+      columns: [t.cityId, t.source, t.model, t.targetDate, t.basisTime],
+    }),
+    index('forecast_snapshot_city_target_idx').on(t.cityId, t.targetDate),
+    index('forecast_snapshot_city_basis_date_idx').on(t.cityId, t.basisDate),
+  ],
+);
+
+/** Hourly forecast curve of one run. */
+export const forecastSnapshotHourly = wx.table(
+  'forecast_snapshot_hourly',
+  {
+    cityId: text('city_id').notNull(),
+    source: text('source').notNull(),
+    model: text('model').notNull(),
+    basisTime: tstz('basis_time').notNull(),
+    validTime: tstz('valid_time').notNull(),
+    tempF: doublePrecision('temp_f'),
+    dewF: doublePrecision('dew_f'),
+    humidity: doublePrecision('humidity'),
+    precipIn: doublePrecision('precip_in'),
+    precipProb: doublePrecision('precip_prob'),
+    windspeedMph: doublePrecision('windspeed_mph'),
+    cloudcover: doublePrecision('cloudcover'),
+    ingestedAt: ingestedAt(),
+  },
+  (t) => [
+    primaryKey({
+      name: 'forecast_snapshot_hourly_pk',
+      columns: [t.cityId, t.source, t.model, t.basisTime, t.validTime],
+    }),
+    index('forecast_snapshot_hourly_city_valid_idx').on(t.cityId, t.validTime),
+  ],
+);
+
+/** Rows that a validation rule flagged; datasets exclude them. */
+export const dataFlag = wx.table(
+  'data_flag',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** Qualified table name, e.g. 'wx.observation'. */
+    tableName: text('table_name').notNull(),
+    /** The flagged row's primary key as an object, e.g. {"station":"KMDW","source":"iem-asos","observed_at":"..."}. */
+    rowKey: jsonb('row_key').$type<Record<string, unknown>>().notNull(),
+    rule: text('rule').notNull(),
+    detail: text('detail'),
+    flaggedAt: tstz('flagged_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('data_flag_natural_key').on(t.tableName, t.rowKey, t.rule),
+    index('data_flag_table_rule_idx').on(t.tableName, t.rule),
+  ],
+);
+
+export type City = typeof city.$inferSelect;
+export type NewCity = typeof city.$inferInsert;
+export type Station = typeof station.$inferSelect;
+export type NewStation = typeof station.$inferInsert;
+export type Observation = typeof observation.$inferSelect;
+export type NewObservation = typeof observation.$inferInsert;
+export type Settlement = typeof settlement.$inferSelect;
+export type NewSettlement = typeof settlement.$inferInsert;
+export type SettlementConsolidated = typeof settlementConsolidated.$inferSelect;
+export type NewSettlementConsolidated = typeof settlementConsolidated.$inferInsert;
+export type ForecastSnapshot = typeof forecastSnapshot.$inferSelect;
+export type NewForecastSnapshot = typeof forecastSnapshot.$inferInsert;
+export type ForecastSnapshotHourly = typeof forecastSnapshotHourly.$inferSelect;
+export type NewForecastSnapshotHourly = typeof forecastSnapshotHourly.$inferInsert;
+export type DataFlag = typeof dataFlag.$inferSelect;
+export type NewDataFlag = typeof dataFlag.$inferInsert;

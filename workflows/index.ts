@@ -1,0 +1,3 @@
+// Every workflow type the workers register; the bundle is built from this file.
+export { pipelineWorkflow } from './pipeline';
+export { registryWorkflow } from './registry';

@@ -1,0 +1,102 @@
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  defineQuery,
+  executeChild,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PipelineInput, PipelineProgress, PipelineSummary, StageProgress } from '../schemas/pipeline';
+import { stageWorkflowId } from '../schemas/pipeline';
+import { CITY, STAGE } from './search-attributes';
+import { STAGES } from './stages';
+
+export const progressQuery = defineQuery<PipelineProgress>('progress');
+
+/**
+ * The main job: runs each built stage as per-city child workflows, in order, and reports every stage as
+ * done, failed, skipped (after an earlier failure) or not built yet.
+ */
+export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSummary> {
+  const now = () => new Date().toISOString(); // deterministic inside workflows
+  const progress: PipelineProgress = {
+    workflowId: workflowInfo().workflowId,
+    startedAt: now(),
+    stages: STAGES.map(
+      (s): StageProgress => ({
+        stage: s.name,
+        status: s.workflowType ? 'pending' : 'not_built',
+        cities: {},
+        childWorkflowIds: [],
+      }),
+    ),
+  };
+  setHandler(progressQuery, () => progress);
+
+  let failed = false;
+  for (const [i, stage] of STAGES.entries()) {
+    const state = progress.stages[i]!;
+    const workflowType = stage.workflowType;
+    if (!workflowType) continue;
+    if (failed) {
+      state.status = 'skipped';
+      continue;
+    }
+    state.status = 'running';
+    state.startedAt = now();
+    const results = await Promise.allSettled(
+      input.cities.map(async (city) => {
+        const workflowId = stageWorkflowId(stage.name, city, input.from, input.to);
+        state.childWorkflowIds.push(workflowId);
+        state.cities[city] = 'running';
+        try {
+          await executeChild(workflowType, {
+            workflowId,
+            taskQueue: input.taskQueues[stage.queue],
+            args: [{ city, from: input.from, to: input.to }],
+            // Each child retries its activities; a child that still fails is retried whole, twice.
+            retry: { maximumAttempts: 3, initialInterval: '2s', backoffCoefficient: 2 },
+            // Per-city work that is under way finishes even if the pipeline itself is terminated.
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            typedSearchAttributes: [
+              { key: CITY, value: city },
+              { key: STAGE, value: stage.name },
+            ],
+          });
+          state.cities[city] = 'done';
+        } catch (err) {
+          state.cities[city] = 'failed';
+          throw new Error(`${city}: ${rootMessage(err)}`);
+        }
+      }),
+    );
+    state.finishedAt = now();
+    const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (errors.length > 0) {
+      failed = true;
+      state.status = 'failed';
+      state.error = errors.map((e) => (e.reason as Error).message).join('; ');
+    } else {
+      state.status = 'done';
+    }
+  }
+  progress.finishedAt = now();
+  const summary: PipelineSummary = { ...progress, ok: !failed };
+  if (failed) {
+    const names = progress.stages.filter((s) => s.status === 'failed').map((s) => s.stage);
+    throw ApplicationFailure.create({
+      type: 'StageFailed',
+      message: `pipeline stage(s) failed: ${names.join(', ')}`,
+      nonRetryable: true,
+      details: [summary],
+    });
+  }
+  return summary;
+}
+
+/** The innermost cause's message: a child's failure wraps the activity's, which wraps the real one. */
+function rootMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}

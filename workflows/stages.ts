@@ -1,0 +1,25 @@
+import type { StageName, TaskQueues } from '../schemas/pipeline';
+
+export interface StageDefinition {
+  name: StageName;
+  /** The child workflow type that runs the stage for one city; undefined while the stage is not built. */
+  workflowType?: string;
+  queue: keyof TaskQueues;
+  description: string;
+}
+
+/**
+ * The pipeline's stages in order. A stage without a workflowType is reported as `not_built`, never as
+ * done; each later issue fills one in.
+ */
+export const STAGES: readonly StageDefinition[] = [
+  { name: 'registry', workflowType: 'registryWorkflow', queue: 'ingest', description: 'city, station and series registry' },
+  { name: 'backfill', queue: 'ingest', description: 'observations, forecasts, settlements, markets, candles' },
+  { name: 'validate', queue: 'ingest', description: 'coverage, freshness, DST and candle gaps' },
+  { name: 'dataset', queue: 'ml', description: 'market-clock feature datasets cached to Parquet' },
+  { name: 'tune', queue: 'ml', description: 'TPE study of model hyper-parameters' },
+  { name: 'train', queue: 'ml', description: 'per-city ordinal models exported to ONNX' },
+  { name: 'edge', queue: 'ml', description: 'edge classifier' },
+  { name: 'backtest', queue: 'backtest', description: 'maker strategies with fees and fills' },
+  { name: 'report', queue: 'backtest', description: 'HTML report with plots' },
+];
