@@ -121,7 +121,7 @@ export function buildProgram(): Command {
         out(`migrations applied to ${maskUrlCredentials(config.database.url)}`);
       } else {
         const { startEmbeddedPostgres } = await import('../runtime/postgres');
-        const pg = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), port: config.database.embeddedPort, log });
+        const pg = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), port: config.database.embeddedPort, log, stopOnExit: false });
         await migrateDatabase(pg.url, log);
         out(`migrations applied to ${maskUrlCredentials(pg.url)} (embedded, ${pg.reused ? 'already running' : 'started'}; \`wx down\` stops it)`);
       }

@@ -158,15 +158,18 @@ describe('buildLadder', () => {
     ['a duplicate ticker', [less('T84', 84), less('T84', 84), greater('T83', 83)], 'ladder lists market "T84" twice'],
     ['no markets', [], 'ladder is empty'],
   ] as const)('rejects %s', (_name, markets, message) => {
-    expect(() => buildLadder(markets as MarketStrike[])).toThrow(LadderError);
-    expect(() => buildLadder(markets as MarketStrike[])).toThrow(message);
+    expect(() => buildLadder(markets as readonly MarketStrike[])).toThrow(LadderError);
+    expect(() => buildLadder(markets as readonly MarketStrike[])).toThrow(message);
   });
 
   it('passes on bracket validation errors', () => {
     expect(() => buildLadder([less('T84', 84), { ticker: 'bad', strike_type: 'between', floor_strike: 84 }])).toThrow(
       'market "bad": cap_strike is undefined',
     );
-    expect(() => buildLadder([{ ticker: 'x', strikeType: 'between', floor: 5, cap: 4 }])).toThrow(InvalidBracketError);
+    expect(() => buildLadder([{ ticker: 'x', strikeType: 'between', floor: 5, cap: 4 }])).toThrow(
+      'bracket "x": floor 5 is above cap 4',
+    );
+    expect(() => buildLadder([{ ticker: 'y', strikeType: 'less', cap: 4.5 }])).toThrow(/invalid bracket "y"\.cap 4\.5/);
   });
 });
 

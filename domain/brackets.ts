@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidBracketError, LadderError, describeValue } from './errors';
+import { InvalidBracketError, LadderError, describeValue, parseWith } from './errors';
 
 /*
  * A bracket is built from strike_type, floor_strike and cap_strike only — never from the
@@ -193,17 +193,11 @@ export function buildLadder(markets: ReadonlyArray<MarketStrike | Bracket>): Lad
 }
 
 function validateBracket(b: Bracket): Bracket {
-  const parsed = BracketSchema.safeParse(b);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidBracketError(
-      `bracket ${describeValue((b as { ticker?: unknown }).ticker)}: ${issue?.path.join('.') || 'value'} ${issue?.message ?? 'is invalid'}`,
-    );
+  const parsed = parseWith(BracketSchema, b, `bracket ${describeValue(b.ticker)}`, InvalidBracketError);
+  if (parsed.strikeType === 'between' && parsed.floor > parsed.cap) {
+    throw new InvalidBracketError(`bracket ${describeValue(b.ticker)}: floor ${parsed.floor} is above cap ${parsed.cap}`);
   }
-  if (parsed.data.strikeType === 'between' && parsed.data.floor > parsed.data.cap) {
-    throw new InvalidBracketError(`bracket ${describeValue(b.ticker)}: floor ${parsed.data.floor} is above cap ${parsed.data.cap}`);
-  }
-  return parsed.data;
+  return parsed;
 }
 
 /** The market that settles YES for an integer settlement high (the CLI max, whole °F). */

@@ -57,7 +57,7 @@ export async function startRuntime(config: Config, log: Logger, opts: StartRunti
         return config.database.url;
       }
       const [pg, ms] = await timed(() =>
-        startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), port: config.database.embeddedPort, log }),
+        startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), port: config.database.embeddedPort, log, stopOnExit: false }),
       );
       stops.push(pg.stop);
       step({ part: 'postgres', action: pg.reused ? 'reused' : 'started', ms, detail: `embedded on 127.0.0.1:${config.database.embeddedPort}` });

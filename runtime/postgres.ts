@@ -214,16 +214,22 @@ export function readPostmasterPid(dataDir: string): PostmasterPid | undefined {
   };
 }
 
+/** A live process; a zombie (dead, not yet reaped by its parent) does not count. */
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return !existsSync('/proc/self/stat'); // no /proc: trust kill(pid, 0)
   }
 }
 
-/** Pids of live processes whose working directory is `dataDir` (postmaster and backends chdir there). Linux only. */
+/** Pids of live PostgreSQL processes whose working directory is `dataDir` (postmaster and backends chdir there). Linux only. */
 async function processesInDir(dataDir: string): Promise<number[]> {
   if (!existsSync('/proc/self/cwd')) return [];
   const real = await fs.realpath(dataDir).catch(() => dataDir);
@@ -231,7 +237,10 @@ async function processesInDir(dataDir: string): Promise<number[]> {
   for (const entry of await fs.readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
     const cwd = await fs.readlink(`/proc/${entry}/cwd`).catch(() => undefined);
-    if (cwd === real) pids.push(Number(entry));
+    if (cwd !== real) continue;
+    // Only PostgreSQL's own processes (a shell that happens to sit in the directory is left alone).
+    const comm = (await fs.readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '')).trim();
+    if (comm === 'postgres') pids.push(Number(entry));
   }
   return pids;
 }
@@ -246,7 +255,8 @@ async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {
   const cwd = await fs.readlink(`/proc/${pid}/cwd`).catch(() => undefined);
   if (cwd === undefined) return false;
   const real = await fs.realpath(dataDir).catch(() => dataDir);
-  return cwd === real;
+  const comm = (await fs.readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+  return cwd === real && comm === 'postgres';
 }
 
 function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
@@ -262,15 +272,18 @@ function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 1000): Promis
   });
 }
 
-async function pgAnswers(url: string): Promise<boolean> {
+/** 'ok' when a query succeeds, 'down' when the server cannot be reached (yet), else the refusal's message. */
+async function pgProbe(url: string): Promise<'ok' | 'down' | { refused: string }> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
     await client.query('select 1');
-    return true;
-  } catch {
-    return false;
+    return 'ok';
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    // 28xxx: authentication / authorization; the server answers but will not let us in.
+    return code.startsWith('28') ? { refused: errMessage(err) } : 'down';
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -383,8 +396,14 @@ async function awaitRunning(dataDir: string, database: string, timeoutMs: number
   for (;;) {
     const cur = await inspectDataDir(dataDir);
     if (cur.kind !== 'running' || !cur.pidFile) return undefined;
-    if (cur.pidFile.status !== 'stopping' && cur.pidFile.port && (await pgAnswers(embeddedPostgresUrl(cur.pidFile.port, 'postgres')))) {
-      return cur.pidFile;
+    if (cur.pidFile.status !== 'stopping' && cur.pidFile.port) {
+      const probe = await pgProbe(embeddedPostgresUrl(cur.pidFile.port, 'postgres'));
+      if (probe === 'ok') return cur.pidFile;
+      if (probe !== 'down') {
+        throw new Error(
+          `the PostgreSQL server running on ${dataDir} (pid ${cur.pidFile.pid}, 127.0.0.1:${cur.pidFile.port}) refuses ${maskUrlCredentials(embeddedPostgresUrl(cur.pidFile.port, database))}: ${probe.refused}`,
+        );
+      }
     }
     if (Date.now() > deadline) {
       throw new Error(

@@ -6,7 +6,7 @@ import type { Config } from '../../temporal.config';
 import { workflowUiLink } from '../../temporal.config';
 import type { Logger } from '../../lib/logger';
 import { CITIES } from '../../domain/cities';
-import { startRuntime, type RuntimeStep } from '../../runtime';
+import { startRuntime, stopRuntime, type RuntimeStep } from '../../runtime';
 import { createDb } from '../../db/client';
 import { createWorkers, installTemporalRuntimeLogger, runWorkers } from '../../workers/host';
 import { pipelineWorkflowId, type PipelineInput, type PipelineProgress, type PipelineSummary } from '../../schemas/pipeline';
@@ -97,7 +97,8 @@ export async function runStart(config: Config, args: StartArgs, log: Logger, out
     await connection.close();
     await db?.close();
     if (args.down) {
-      await runtime.stop();
+      // Whoever started them (this run or an earlier one), the embedded servers go down.
+      await stopRuntime(config, log);
       out('wx: stopped the embedded servers (--down)');
     } else {
       out('wx: Temporal and PostgreSQL keep running for the Web UI; `wx down` stops them');

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -48,9 +48,17 @@ describe('embedded PostgreSQL manager', () => {
     console.log(`embedded PostgreSQL timings (ms): ${JSON.stringify(timings)}`);
   });
 
-  it('initialises a cluster on first start, creates the wx database and logs to a file under the data dir', async () => {
-    current = await start('coldInitAndStart');
-    expect(current.reused).toBe(false);
+  it('initialises a cluster on first start (once, even when two starts race), creates the wx database and logs to a file', async () => {
+    const t0 = performance.now();
+    const both = await Promise.all([
+      startEmbeddedPostgres({ dataDir, port, log }),
+      startEmbeddedPostgres({ dataDir, port, log }),
+    ]);
+    timings.coldInitAndStart = Math.round(performance.now() - t0);
+    const fresh = both.filter((r) => !r.reused);
+    expect(fresh).toHaveLength(1);
+    current = fresh[0]!;
+    expect(both.map((r) => r.pid)).toEqual([current.pid, current.pid]);
     expect(current.initialised).toBe(true);
     expect(current.url).toBe(`postgres://postgres:postgres@127.0.0.1:${port}/wx`);
     const [row] = await query<{ db: string; tz: string }>(current.url, `select current_database() as db, current_setting('TimeZone') as tz`);
@@ -66,13 +74,30 @@ describe('embedded PostgreSQL manager', () => {
     }
   });
 
-  it('reuses a server already running on the data dir; stop() of the reused handle leaves it running', async () => {
-    const again = await start('reuseRunning');
-    expect(again.reused).toBe(true);
-    expect(again.pid).toBe(current!.pid);
-    await again.stop();
-    expect(pidAlive(current!.pid)).toBe(true);
-    await query(again.url, 'select 1');
+  it('reuses a server left running by a previous process; stop() of a reused handle leaves it running unless forced', async () => {
+    await current!.stop();
+    expect(readPostmasterPid(dataDir)).toBeUndefined();
+    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'start-embedded-child.mts'), dataDir, String(port)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const previous = JSON.parse(child.stdout) as { pid: number; reused: boolean };
+    expect(previous.reused).toBe(false);
+    expect(pidAlive(previous.pid)).toBe(true); // outlived the process that started it
+
+    const adopted = await start('reuseRunning');
+    expect(adopted.reused).toBe(true);
+    expect(adopted.pid).toBe(previous.pid);
+    await adopted.stop();
+    expect(pidAlive(previous.pid)).toBe(true);
+    await query(adopted.url, 'select 1');
+    await adopted.stop({ force: true });
+    await waitFor(() => !pidAlive(previous.pid));
+
+    current = await start('warmStart');
+    expect(current.reused).toBe(false);
+    expect(current.initialised).toBe(false);
   });
 
   it('keeps data across stop and start', async () => {
@@ -81,7 +106,7 @@ describe('embedded PostgreSQL manager', () => {
     expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(false);
     await expect(query(current!.url, 'select 1')).rejects.toThrow();
 
-    current = await start('warmStart');
+    current = await start('restart');
     expect(current.reused).toBe(false);
     expect(current.initialised).toBe(false);
     const rows = await query<{ note: string }>(current.url, 'select note from keep_me where id = 1');
