@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
+    globalSetup: ['tests/global-setup.ts'],
     exclude: ['node_modules/**', 'data/**', '.tools/**'],
     // Integration tests start real servers (PostgreSQL, Temporal); two cores, so keep files few at once.
     fileParallelism: true,

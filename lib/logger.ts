@@ -36,6 +36,8 @@ export interface LoggerOptions {
   file?: string;
   /** Level for stderr when `file` is set (default warn). */
   consoleLevel?: string;
+  /** Where lines go instead of stderr (tests read them back). */
+  stream?: pino.DestinationStream;
 }
 
 /** One JSON line per event, on stderr so that `--json` output on stdout stays clean. */
@@ -48,7 +50,7 @@ export function createLogger(name: string, opts: LoggerOptions = {}): Logger {
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  if (!opts.file) return pino(options, pino.destination(2));
+  if (!opts.file) return pino(options, opts.stream ?? pino.destination(2));
   mkdirSync(dirname(opts.file), { recursive: true });
   const consoleLevel = opts.consoleLevel ?? 'warn';
   return pino(
