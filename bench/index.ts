@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: prints every benchmark's figures (medians, with min and max) and writes them to
+ * data/bench/results.json. Record the figures in docs/performance.md with this command.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
+import { benchRuntimeStart, median, type Sample } from './runtime-start';
+
+const rounds = Number(process.env.WX_BENCH_ROUNDS ?? 3);
+console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+console.log(`\n## embedded runtime start (${rounds} rounds)`);
+const samples = await benchRuntimeStart(rounds);
+const rows: Record<string, Record<string, string>> = {};
+for (const kind of ['cold', 'warm', 'reuse'] as const) {
+  const of = (key: keyof Omit<Sample, 'kind'>) => {
+    const xs = samples.filter((s) => s.kind === kind).map((s) => s[key]);
+    return `${median(xs)} (${Math.min(...xs)}–${Math.max(...xs)})`;
+  };
+  rows[kind] = { 'total ms': of('totalMs'), 'postgres ms': of('postgresMs'), 'temporal ms': of('temporalMs'), 'migrations ms': of('migrationsMs') };
+}
+console.table(rows);
+mkdirSync(join('data', 'bench'), { recursive: true });
+writeFileSync(join('data', 'bench', 'results.json'), JSON.stringify({ at: new Date().toISOString(), runtimeStart: { rounds, samples, medians: rows } }, null, 2));
+console.log('written: data/bench/results.json');
