@@ -49,6 +49,17 @@ describe('wx start on the embedded defaults', () => {
     expect(listed).toContain('registry/chicago/2025-01-01..2025-01-07');
     expect(await cityRows(world)).toEqual(['chicago', 'miami']);
 
+    // `wx status` lists the runs with their City and Stage.
+    const status = await runWx(world, ['status', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const rows = JSON.parse(status.stdout) as Array<{ workflowId: string; status: string; city?: string; stage?: string }>;
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ workflowId: 'pipeline/chicago+miami/2025-01-01..2025-01-07', status: 'COMPLETED', city: 'all', stage: 'pipeline' }),
+        expect.objectContaining({ workflowId: 'registry/miami/2025-01-01..2025-01-07', status: 'COMPLETED', city: 'miami', stage: 'registry' }),
+      ]),
+    );
+
     // Second run: both servers are found running and reused; the finished pipeline runs anew.
     const second = await runWx(world, ['start', '--cities', 'chicago,miami', '--from', '2025-01-01', '--to', '2025-01-07', '--json']);
     expect(second.code, second.stderr).toBe(0);
