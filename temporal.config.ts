@@ -35,7 +35,7 @@ export const REAL_API_BASE_URLS = {
 export type ApiName = keyof typeof REAL_API_BASE_URLS;
 
 /** Where each API lives inside the local sandbox, which serves the same paths under a prefix. */
-const SANDBOX_PATHS: Record<ApiName, string> = {
+export const SANDBOX_PATHS: Record<ApiName, string> = {
   kalshi: '/kalshi/trade-api/v2',
   kalshiDemo: '/kalshi/trade-api/v2',
   visualCrossing: '/visualcrossing/VisualCrossingWebServices/rest/services',
@@ -88,6 +88,20 @@ export const ConfigSchema = z.object({
     /** Per-API overrides of the base URL (e.g. a recording proxy). */
     overrides: z.partialRecord(z.enum(Object.keys(REAL_API_BASE_URLS) as [ApiName, ...ApiName[]]), httpUrl).default({}),
   }),
+  /**
+   * What the APIs serve. `generated` and `recorded` worlds run in the local sandbox; `real` talks to the
+   * real services (keys from the environment).
+   */
+  world: z
+    .object({
+      kind: z.enum(['generated', 'recorded', 'real']),
+      /** Directory laid out like ../shared/data/real, for `recorded`. */
+      dir: z.string().optional(),
+      seed: z.coerce.number({ error: 'expected an integer seed' }).int('expected an integer seed'),
+      /** A planted market inefficiency in generated worlds. */
+      inefficiency: z.enum(['none', 'underreaction', 'longshot']),
+    })
+    .refine((w) => w.kind !== 'recorded' || !!w.dir, { error: 'a recorded world needs a directory (WX_WORLD_DIR / --world-dir)', path: ['dir'] }),
   cities: z.array(CityIdSchema).min(1, 'expected at least one city'),
   pipeline: z.object({
     from: isoDate,
@@ -113,6 +127,7 @@ export const DEFAULTS: Config = {
   },
   database: { embeddedPort: 54329 },
   apis: { mode: 'sandbox', sandboxPort: 8787, overrides: {} },
+  world: { kind: 'generated', seed: 42, inefficiency: 'none' },
   cities: CITIES.map((c) => c.id),
   pipeline: { from: '2025-01-01', to: '2025-03-31' },
 };
@@ -132,6 +147,10 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse?: (v: 
   { env: 'WX_PG_PORT', path: ['database', 'embeddedPort'] },
   { env: 'WX_APIS', path: ['apis', 'mode'] },
   { env: 'WX_SANDBOX_PORT', path: ['apis', 'sandboxPort'] },
+  { env: 'WX_WORLD', path: ['world', 'kind'] },
+  { env: 'WX_WORLD_DIR', path: ['world', 'dir'] },
+  { env: 'WX_WORLD_SEED', path: ['world', 'seed'] },
+  { env: 'WX_WORLD_INEFFICIENCY', path: ['world', 'inefficiency'] },
   { env: 'WX_CITIES', path: ['cities'], parse: (v) => v.split(',').map((s) => s.trim()).filter(Boolean) },
   { env: 'WX_FROM', path: ['pipeline', 'from'] },
   { env: 'WX_TO', path: ['pipeline', 'to'] },
@@ -240,7 +259,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
 export function apiBaseUrl(config: Config, api: ApiName): string {
   const override = config.apis.overrides[api];
   if (override) return override;
-  if (config.apis.mode === 'real') return REAL_API_BASE_URLS[api];
+  if (config.apis.mode === 'real' || config.world.kind === 'real') return REAL_API_BASE_URLS[api];
   return `http://127.0.0.1:${config.apis.sandboxPort}${SANDBOX_PATHS[api]}`;
 }
 

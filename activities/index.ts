@@ -1,12 +1,15 @@
 import type { TaskQueueRole } from '../temporal.config';
 import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
+import type { Config } from '../temporal.config';
 import { createRegistryActivities } from './registry';
 
 /** What activity factories receive: connections and settings, never secrets in arguments. */
 export interface ActivityDeps {
   db: Db;
   log: Logger;
+  /** Settings (base URLs, data dir); secrets are read by clients from the environment, not from here. */
+  config: Config;
 }
 
 /** The activities each task queue's worker registers. Queues without built stages yet have none. */

@@ -79,7 +79,7 @@ export async function runStart(config: Config, args: StartArgs, log: Logger, out
         config,
         roles: ['pipeline', 'ingest', 'ml', 'backtest', 'trading'],
         connection: nativeConnection,
-        deps: { db: db.db, log },
+        deps: { db: db.db, log, config },
         identity: `wx-start@${process.pid}`,
       });
       workersDone = runWorkers(workers, result);
