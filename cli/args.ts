@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { CITIES, parseCityId } from '../domain/cities';
+import { CITIES, parseCityId, type CityId } from '../domain/cities';
 
 /** A bad command-line argument: the CLI prints the message and exits 2. */
 export class UsageError extends Error {
@@ -15,7 +15,7 @@ const realDate = (flag: string) =>
 const cityList = z
   .string()
   .transform((s, ctx) => {
-    const ids: string[] = [];
+    const ids: CityId[] = [];
     for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
       try {
         ids.push(parseCityId(part));
@@ -63,3 +63,10 @@ export function parseArgs<S extends z.ZodType>(schema: S, raw: unknown): z.infer
   if (result.success) return result.data;
   throw new UsageError(result.error.issues.map((i) => (i.message.startsWith('--') ? i.message : `--${i.path.join('.')}: ${i.message}`)).join('\n'));
 }
+
+export const ScheduleCreateArgsSchema = z.object({ cities: cityList.optional(), json: z.boolean().default(false) });
+
+export const ScheduleIdSchema = z
+  .string()
+  .min(1, { error: 'scheduleId: expected a schedule id (see `wx schedule list`)' })
+  .regex(/^[\w./-]+$/, { error: (i) => `scheduleId: ${JSON.stringify(i.input)} is not a schedule id` });

@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, temporalUiUrl, type Config } from '../temporal.config';
 import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
-import { parseArgs, StartArgsSchema, StatusArgsSchema, UsageError } from './args';
+import { parseArgs, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError } from './args';
 
 // Subcommands import the Temporal SDK, drizzle and the runtime lazily, so that `--help`, `ui` and
 // argument errors answer at once.
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 interface Context {
   config: Config;
@@ -126,6 +128,63 @@ export function buildProgram(): Command {
         out(`migrations applied to ${maskUrlCredentials(pg.url)} (embedded, ${pg.reused ? 'already running' : 'started'}; \`wx down\` stops it)`);
       }
     });
+
+  const schedule = program.command('schedule').description('Temporal Schedules: live ingest (nightly forecast snapshots, candle polling)');
+  const withClient = async <T>(fn: (client: import('@temporalio/client').Client, config: Config) => Promise<T>): Promise<T> => {
+    const { config } = context(program);
+    const { Client, Connection } = await import('@temporalio/client');
+    const { runtimeEndpoints } = await import('../runtime');
+    const connection = await Connection.connect({ address: runtimeEndpoints(config).temporalAddress });
+    try {
+      return await fn(new Client({ connection, namespace: config.temporal.namespace }), config);
+    } finally {
+      await connection.close();
+    }
+  };
+  schedule
+    .command('create')
+    .description('create the live-ingest schedules that do not exist yet (per-city nightly forecast, candle polling)')
+    .option('--cities <list>', 'comma-separated cities (default: every configured city)')
+    .option('--json', 'print as JSON')
+    .action(async (raw) => {
+      const args = parseArgs(ScheduleCreateArgsSchema, raw);
+      const result = await withClient(async (client, config) => {
+        const { ensureSchedules, liveIngestSchedules } = await import('./commands/schedules');
+        return ensureSchedules(client, liveIngestSchedules(config, args.cities ?? config.cities));
+      });
+      out(args.json ? JSON.stringify(result, null, 2) : `created: ${result.created.join(', ') || 'none'}\nalready there: ${result.existing.join(', ') || 'none'}`);
+    });
+  schedule
+    .command('list')
+    .description('list schedules with their state and next runs')
+    .option('--json', 'print as JSON')
+    .action(async (raw: { json?: boolean }) => {
+      const rows = await withClient(async (client) => (await import('./commands/schedules')).listSchedules(client));
+      if (raw.json) return out(JSON.stringify(rows, null, 2));
+      if (rows.length === 0) return out('no schedules: `wx schedule create` makes the live-ingest ones');
+      for (const r of rows) out(`${r.paused ? 'PAUSED ' : 'active '} ${r.scheduleId.padEnd(36)} next ${r.nextActionTimes[0] ?? '-'}${r.note ? `  (${r.note})` : ''}`);
+    });
+  for (const verb of ['pause', 'unpause', 'delete'] as const) {
+    schedule
+      .command(`${verb} <scheduleId>`)
+      .description(`${verb} a schedule`)
+      .option('--note <text>', 'a note kept with the schedule (pause/unpause)')
+      .action(async (scheduleId: string, raw: { note?: string }) => {
+        const id = parseArgs(ScheduleIdSchema, scheduleId);
+        await withClient(async (client) => {
+          const handle = client.schedule.getHandle(id);
+          try {
+            if (verb === 'pause') await handle.pause(raw.note ?? 'paused with wx schedule pause');
+            else if (verb === 'unpause') await handle.unpause(raw.note ?? 'unpaused with wx schedule unpause');
+            else await handle.delete();
+          } catch (err) {
+            if ((err as Error).name === 'ScheduleNotFoundError') throw new UsageError(`scheduleId: no schedule ${JSON.stringify(id)} (see \`wx schedule list\`)`);
+            throw err;
+          }
+        });
+        out(`${id}: ${verb === 'delete' ? 'deleted' : `${verb}d`}`);
+      });
+  }
 
   program
     .command('config')

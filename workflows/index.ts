@@ -1,3 +1,4 @@
 // Every workflow type the workers register; the bundle is built from this file.
 export { pipelineWorkflow } from './pipeline';
 export { registryWorkflow } from './registry';
+export { forecastSnapshotWorkflow, candlePollWorkflow } from './live-ingest';
