@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
 import type { Config } from '../temporal.config';
 import { createRegistryActivities } from './registry';
+import { createValidateActivities } from './validate';
 
 /** What activity factories receive: connections and settings, never secrets in arguments. */
 export interface ActivityDeps {
@@ -16,7 +17,7 @@ export interface ActivityDeps {
 export function activitiesFor(role: TaskQueueRole, deps: ActivityDeps): object {
   switch (role) {
     case 'ingest':
-      return { ...createRegistryActivities(deps) };
+      return { ...createRegistryActivities(deps), ...createValidateActivities(deps) };
     case 'pipeline':
     case 'ml':
     case 'backtest':

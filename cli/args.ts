@@ -34,8 +34,35 @@ const cityList = z
     return [...new Set(ids)];
   });
 
+/** --world/--world-dir/--seed/--inefficiency, shared by the commands that talk to the APIs. */
+export const WorldArgsShape = {
+  world: z
+    .enum(['generated', 'recorded', 'real'], { error: (i) => `--world: ${JSON.stringify(i.input)} is not one of generated, recorded, real` })
+    .optional(),
+  worldDir: z.string().optional(),
+  seed: z
+    .string()
+    .regex(/^-?\d+$/, { error: (i) => `--seed: ${JSON.stringify(i.input)} is not an integer` })
+    .transform(Number)
+    .optional(),
+  inefficiency: z
+    .enum(['none', 'underreaction', 'longshot'], { error: (i) => `--inefficiency: ${JSON.stringify(i.input)} is not one of none, underreaction, longshot` })
+    .optional(),
+};
+
+/** Turns world flags into configuration overrides (validated again with the whole configuration). */
+export function worldOverrides(a: { world?: string; worldDir?: string; seed?: number; inefficiency?: string }): Record<string, unknown> {
+  const world: Record<string, unknown> = {};
+  if (a.world) world.kind = a.world;
+  if (a.worldDir) world.dir = a.worldDir;
+  if (a.seed !== undefined) world.seed = a.seed;
+  if (a.inefficiency) world.inefficiency = a.inefficiency;
+  return Object.keys(world).length ? { world } : {};
+}
+
 export const StartArgsSchema = z
   .object({
+    ...WorldArgsShape,
     cities: cityList.optional(),
     from: realDate('--from').optional(),
     to: realDate('--to').optional(),
@@ -43,7 +70,8 @@ export const StartArgsSchema = z
     down: z.boolean().default(false),
     json: z.boolean().default(false),
   })
-  .refine((a) => !a.from || !a.to || a.from <= a.to, { error: (i) => `--from must not be after --to (got ${JSON.stringify(i.input)})` });
+  .refine((a) => !a.from || !a.to || a.from <= a.to, { error: (i) => `--from must not be after --to (got ${JSON.stringify(i.input)})` })
+  .refine((a) => a.world !== 'recorded' || !!a.worldDir, { error: '--world recorded needs --world-dir DIR (a directory laid out like shared/data/real)' });
 export type StartArgs = z.infer<typeof StartArgsSchema>;
 
 export const StatusArgsSchema = z.object({
@@ -70,3 +98,15 @@ export const ScheduleIdSchema = z
   .string()
   .min(1, { error: 'scheduleId: expected a schedule id (see `wx schedule list`)' })
   .regex(/^[\w./-]+$/, { error: (i) => `scheduleId: ${JSON.stringify(i.input)} is not a schedule id` });
+
+export const SandboxArgsSchema = z.object({
+  ...WorldArgsShape,
+  from: realDate('--from').optional(),
+  to: realDate('--to').optional(),
+  port: z
+    .string()
+    .regex(/^\d+$/, { error: (i) => `--port: ${JSON.stringify(i.input)} is not a port number` })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 65535, { error: (i) => `--port: ${JSON.stringify(i.input)} is not a port number (1-65535)` })
+    .optional(),
+});

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, temporalUiUrl, type Config } from '../temporal.config';
 import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
-import { parseArgs, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError } from './args';
+import { parseArgs, worldOverrides, SandboxArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError } from './args';
 
 // Subcommands import the Temporal SDK, drizzle and the runtime lazily, so that `--help`, `ui` and
 // argument errors answer at once.
@@ -20,9 +20,9 @@ interface Context {
   log: Logger;
 }
 
-function context(program: Command): Context {
+function context(program: Command, overrides?: Record<string, unknown>): Context {
   const globals = program.opts<{ config?: string }>();
-  const config = loadConfig({ file: globals.config });
+  const config = loadConfig({ file: globals.config, overrides });
   const log = createLogger('wx', { level: config.logLevel, file: join(config.dataDir, 'logs', 'wx.log') });
   return { config, log };
 }
@@ -43,9 +43,13 @@ export function buildProgram(): Command {
     .option('--no-workers', 'do not run workers in this process (workers run elsewhere)')
     .option('--down', 'stop the embedded servers when the pipeline ends')
     .option('--json', 'print the summary as JSON')
+    .option('--world <kind>', 'what the APIs serve: generated (default, local sandbox), recorded (--world-dir), real (real services, keys from the environment)')
+    .option('--world-dir <dir>', 'a directory laid out like shared/data/real, for --world recorded')
+    .option('--seed <n>', 'seed of the generated world')
+    .option('--inefficiency <kind>', 'a planted market inefficiency in the generated world: none, underreaction, longshot')
     .action(async (raw) => {
       const args = parseArgs(StartArgsSchema, raw);
-      const { config, log } = context(program);
+      const { config, log } = context(program, worldOverrides(args));
       const say = args.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
       const { runStart } = await import('./commands/start');
       const result = await runStart(config, args, log, say);
@@ -127,6 +131,33 @@ export function buildProgram(): Command {
         await migrateDatabase(pg.url, log);
         out(`migrations applied to ${maskUrlCredentials(pg.url)} (embedded, ${pg.reused ? 'already running' : 'started'}; \`wx down\` stops it)`);
       }
+    });
+
+  program
+    .command('sandbox')
+    .description('serve the external APIs (Kalshi, Visual Crossing, IEM, NWS, Open-Meteo, NCEI) from a world until interrupted')
+    .option('--world <kind>', 'generated (default) or recorded')
+    .option('--world-dir <dir>', 'a directory laid out like shared/data/real, for --world recorded')
+    .option('--seed <n>', 'seed of the generated world')
+    .option('--inefficiency <kind>', 'none, underreaction or longshot')
+    .option('--from <date>', 'first date, YYYY-MM-DD')
+    .option('--to <date>', 'last date, YYYY-MM-DD')
+    .option('--port <n>', 'port (default WX_SANDBOX_PORT, 8787)')
+    .action(async (raw) => {
+      const args = parseArgs(SandboxArgsSchema, raw);
+      const { config, log } = context(program, {
+        ...worldOverrides(args),
+        ...(args.port ? { apis: { sandboxPort: args.port } } : {}),
+      });
+      if (config.world.kind === 'real') throw new UsageError('--world: the sandbox serves generated or recorded worlds, not "real"');
+      const { startConfiguredSandbox } = await import('../runtime/sandbox');
+      const sandbox = await startConfiguredSandbox(config, { from: args.from ?? config.pipeline.from, to: args.to ?? config.pipeline.to }, log);
+      out(`sandbox: serving the ${config.world.kind} world on ${sandbox!.url} (Ctrl-C stops it)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await sandbox!.close();
     });
 
   const schedule = program.command('schedule').description('Temporal Schedules: live ingest (nightly forecast snapshots, candle polling)');

@@ -34,7 +34,7 @@ export function sourceOf(url: string): string {
 }
 
 export async function buildSandbox(opts: SandboxOptions): Promise<{ app: FastifyInstance; faults: FaultInjector }> {
-  const app = Fastify({ logger: false, disableRequestLogging: true });
+  const app = Fastify({ logger: false });
   const faults = new FaultInjector(opts.faults);
 
   app.get('/health', async () => ({ ok: true, world: opts.world.description, faults: faults.counts }));

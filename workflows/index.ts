@@ -2,3 +2,4 @@
 export { pipelineWorkflow } from './pipeline';
 export { registryWorkflow } from './registry';
 export { forecastSnapshotWorkflow, candlePollWorkflow } from './live-ingest';
+export { validateWorkflow, validateCityWorkflow } from './validate';

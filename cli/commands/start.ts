@@ -7,6 +7,7 @@ import { workflowUiLink } from '../../temporal.config';
 import type { Logger } from '../../lib/logger';
 import { CITIES } from '../../domain/cities';
 import { startRuntime, stopRuntime, type RuntimeStep } from '../../runtime';
+import { startConfiguredSandbox } from '../../runtime/sandbox';
 import { createDb } from '../../db/client';
 import { createWorkers, installTemporalRuntimeLogger, runWorkers } from '../../workers/host';
 import { pipelineWorkflowId, type PipelineInput, type PipelineProgress, type PipelineSummary } from '../../schemas/pipeline';
@@ -43,6 +44,12 @@ export async function runStart(config: Config, args: StartArgs, log: Logger, out
 
   out(`wx: starting the runtime (data in ${config.dataDir})`);
   const runtime = await startRuntime(config, log, { onStep: (s) => out(`  ${describeStep(s)}`) });
+  const sandbox = await startConfiguredSandbox(config, { from, to }, log);
+  out(
+    sandbox
+      ? `  sandbox    serving the ${config.world.kind} world (${config.world.kind === 'generated' ? `seed ${config.world.seed}, inefficiency ${config.world.inefficiency}` : config.world.dir}) on ${sandbox.url}`
+      : '  apis       the real services (keys from the environment)',
+  );
 
   const workflowId = pipelineWorkflowId(cities, CITIES.map((c) => c.id), from, to);
   const connection = await Connection.connect({ address: runtime.temporalAddress });
@@ -93,6 +100,7 @@ export async function runStart(config: Config, args: StartArgs, log: Logger, out
     for (const line of renderSummary(summary, workflowId, runId, link)) out(line);
     return { summary, workflowId, runId, resumed, link };
   } finally {
+    await sandbox?.close();
     await nativeConnection?.close();
     await connection.close();
     await db?.close();

@@ -1,0 +1,17 @@
+import { createGeneratedWorld } from './sandbox/worlds/generated';
+let t = performance.now();
+const w = createGeneratedWorld({ seed: 7, cities: ['chicago', 'miami'], dates: { from: '2025-03-01', to: '2025-03-05' }, inefficiency: 'none' });
+console.log('create', Math.round(performance.now() - t));
+t = performance.now();
+const evs = w.events({ city: 'chicago' });
+console.log('events', evs.length, evs.map(e => e.event.eventDate).join(','), evs[0]!.markets.length, evs[0]!.markets[0]!.openTime, evs[0]!.markets[0]!.closeTime);
+const m = evs[0]!.markets[0]!;
+const c1 = w.candles(m.ticker, 1, { from: m.openTime!, to: m.closeTime! });
+const c60 = w.candles(m.ticker, 60, { from: m.openTime!, to: m.closeTime! });
+const tr = w.trades(m.ticker, { from: m.openTime!, to: m.closeTime! });
+console.log('c1', c1.length, 'c60', c60.length, 'trades', tr.length, Math.round(performance.now() - t));
+const obs = w.observations('chicago', { from: new Date('2025-03-01T06:00Z'), to: new Date('2025-03-06T06:00Z') });
+console.log('obs', obs.length, obs[0]?.source);
+console.log('cli', w.cliReports('chicago', { from: '2025-03-01', to: '2025-03-05' }).length, 'ghcn', w.ghcnDaily('chicago', { from: '2025-03-01', to: '2025-03-05' }).length);
+console.log('bt', w.forecastBasisTimes('chicago', 'visualcrossing', { from: new Date('2025-02-25'), to: new Date('2025-03-06') }).length);
+console.log(w.dates, w.now().toISO(), m.result, m.expirationValue, m.status);

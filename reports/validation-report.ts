@@ -1,0 +1,280 @@
+/**
+ * The validation report as one self-contained static HTML page: no scripts, no network. Plots are
+ * vega-lite specs compiled and rendered to inline SVG in Node (renderer 'none' + toSVG).
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { ValidationReport } from '../schemas/validation';
+
+/** Renders a vega-lite spec to an SVG string (headless; text is measured by estimate). */
+export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
+  // vega tags data objects (Symbol(vega_id)): render a copy so that the caller's report stays untouched.
+  const view = new vega.View(vega.parse(compile(structuredClone(spec)).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const esc = (s: unknown): string =>
+  String(s ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+
+const num = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '—' : Number.isInteger(x) ? String(x) : x.toFixed(digits));
+
+const CONFIG = {
+  font: 'Helvetica, Arial, sans-serif',
+  axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+  title: { fontSize: 14, anchor: 'start' },
+  view: { stroke: '#ddd' },
+} as const;
+
+/** `rows` cells are HTML already (escape values with esc); `rowClass` marks rows (e.g. 'crossed'). */
+function table(headers: string[], rows: string[][], cls = '', rowClass: (i: number) => string = () => ''): string {
+  if (rows.length === 0) return '<p class="none">none</p>';
+  return `<table class="${cls}"><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r, i) => `<tr${rowClass(i) ? ` class="${rowClass(i)}"` : ''}>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function figure(svg: string | null, caption: string, testId: string): string {
+  if (!svg) return `<figure class="plot empty" data-plot="${esc(testId)}"><figcaption>${esc(caption)}</figcaption><p class="none">no data</p></figure>`;
+  return `<figure class="plot" data-plot="${esc(testId)}">${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
+}
+
+async function coverageHeatmap(report: ValidationReport, city: string): Promise<string | null> {
+  const cells = report.coverage.filter((c) => c.city === city);
+  if (cells.length === 0) return null;
+  const dates = new Set(cells.map((c) => c.date)).size;
+  const sources = new Set(cells.map((c) => c.source)).size;
+  return vegaLiteToSvg({
+    config: CONFIG,
+    title: `Coverage — ${city}`,
+    width: Math.max(240, Math.min(960, dates * 16)),
+    height: Math.max(60, sources * 20),
+    data: { values: cells },
+    mark: { type: 'rect', stroke: 'white', strokeWidth: dates > 120 ? 0 : 0.5 },
+    encoding: {
+      x: { field: 'date', type: 'ordinal', title: 'climate date', axis: { labelAngle: -60, labelExpr: dates > 40 ? "slice(datum.value, 8) == '01' ? datum.value : ''" : 'datum.value' } },
+      y: { field: 'source', type: 'nominal', title: null },
+      color: { field: 'pct', type: 'quantitative', title: 'coverage %', scale: { domain: [0, 100], scheme: 'redyellowgreen' } },
+    },
+  } as TopLevelSpec);
+}
+
+async function skillChart(report: ValidationReport, metric: 'bias' | 'mae'): Promise<string | null> {
+  const rows = report.skill.filter((r) => r.city === 'all');
+  if (rows.length === 0) return null;
+  const leads = rows.map((r) => r.leadDays);
+  return vegaLiteToSvg({
+    config: CONFIG,
+    title: metric === 'bias' ? 'Forecast bias by lead (forecast − settled high)' : 'Forecast MAE by lead',
+    width: 300,
+    height: 240,
+    data: { values: rows },
+    layer: [
+      ...(metric === 'bias' ? [{ mark: { type: 'rule', color: '#888', strokeDash: [4, 4] }, encoding: { y: { datum: 0 } } }] : []),
+      {
+        mark: { type: 'line', point: true, strokeWidth: 2 },
+        encoding: {
+          x: { field: 'leadDays', type: 'quantitative', title: 'lead (days)', scale: { domain: [Math.min(...leads), Math.max(...leads, Math.min(...leads) + 1)] }, axis: { tickMinStep: 1, format: 'd' } },
+          y: { field: metric, type: 'quantitative', title: metric === 'bias' ? 'bias °F' : 'MAE °F' },
+          color: { field: 'source', type: 'nominal', title: 'source/model' },
+        },
+      },
+    ],
+  } as TopLevelSpec);
+}
+
+async function gapHistogramChart(report: ValidationReport): Promise<string | null> {
+  const bins = report.candleGaps.histogram.map((b) => ({ ...b, period: `${b.periodMinutes}-min candles` }));
+  if (bins.length === 0) return null;
+  return vegaLiteToSvg({
+    config: CONFIG,
+    title: 'Candle gaps by length',
+    width: 460,
+    height: 220,
+    data: { values: bins },
+    mark: { type: 'bar' },
+    encoding: {
+      x: { field: 'label', type: 'ordinal', title: 'gap length', sort: { field: 'order' }, axis: { labelAngle: 0 } },
+      xOffset: { field: 'period' },
+      y: { field: 'count', type: 'quantitative', title: 'gaps', axis: { tickMinStep: 1 } },
+      color: { field: 'period', type: 'nominal', title: null, scale: { range: ['#4c78a8', '#f58518'] } },
+    },
+  } as TopLevelSpec);
+}
+
+async function flagChart(report: ValidationReport): Promise<string | null> {
+  const rows = report.flags.byRule;
+  if (rows.length === 0) return null;
+  return vegaLiteToSvg({
+    config: CONFIG,
+    title: 'Flagged rows by rule (this run)',
+    width: 420,
+    height: Math.max(60, rows.length * 22),
+    data: { values: rows },
+    mark: { type: 'bar' },
+    encoding: {
+      y: { field: 'rule', type: 'nominal', title: null, sort: '-x' },
+      x: { field: 'found', type: 'quantitative', title: 'rows', axis: { tickMinStep: 1 } },
+      color: { field: 'table', type: 'nominal', title: 'table' },
+    },
+  } as TopLevelSpec);
+}
+
+const STYLE = `
+  body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: #222; margin: 24px 32px; max-width: 1400px; }
+  .row { display: flex; flex-wrap: wrap; align-items: flex-start; }
+  h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+  h3 { font-size: 15px; margin: 16px 0 6px; }
+  .meta { color: #555; margin: 0 0 12px; }
+  .verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; font-weight: bold; color: white; }
+  .verdict.ok, .pass { background: #2e7d32; } .verdict.failed, .fail { background: #c62828; }
+  .pass, .fail { color: white; padding: 1px 8px; border-radius: 3px; font-weight: bold; font-size: 12px; }
+  table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; }
+  th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+  th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+  tr.crossed td { background: #fdecea; } tr.bad td { background: #fff4e5; }
+  figure.plot { margin: 8px 24px 16px 0; display: inline-table; vertical-align: top; }
+  figure.plot figcaption { display: table-caption; caption-side: bottom; }
+  figure.plot svg { display: block; }
+  figcaption { color: #666; font-size: 12px; }
+  .none { color: #888; font-style: italic; }
+  .summary span { display: inline-block; margin: 0 18px 6px 0; } .summary b { font-size: 16px; }
+  code { font-size: 12px; }
+`;
+
+/** The report as a complete HTML document. */
+export async function renderValidationHtml(report: ValidationReport): Promise<string> {
+  const s = report.summary;
+  const [heatmaps, bias, mae, gaps, flags] = await Promise.all([
+    Promise.all(report.cities.map(async (city) => figure(await coverageHeatmap(report, city), `Daily coverage % per source, ${city} (0 % = no data that day)`, `coverage-${city}`))),
+    skillChart(report, 'bias'),
+    skillChart(report, 'mae'),
+    gapHistogramChart(report),
+    flagChart(report),
+  ]);
+
+  const thresholds = table(
+    ['threshold', 'what', 'limit', 'value', 'result', 'detail'],
+    report.checks.map((c) => [
+      `<code>${esc(c.name)}</code>`,
+      esc(c.description),
+      `<span class="n">${c.direction === 'min' ? '≥' : '≤'} ${esc(num(c.limit, 2))}</span>`,
+      esc(num(c.value, 2)),
+      c.ok ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>',
+      esc(c.detail),
+    ]),
+    'thresholds',
+    (i) => (report.checks[i]?.ok === false ? 'crossed' : ''),
+  );
+
+  const coverageRows = report.coverageSummary.map((c) => [
+    esc(c.city),
+    esc(c.source),
+    `<span class="n">${c.daysWithData}/${c.days}</span>`,
+    `${esc(num(c.pct))} %`,
+  ]);
+  const freshnessRows = report.freshness.map((f) => [esc(f.city), esc(f.source), esc(f.newest ?? 'no data'), esc(num(f.stalenessHours))]);
+  const dstRows = report.dst.map((d) => [
+    esc(d.city),
+    esc(d.source),
+    esc(`${d.date} (${d.kind})`),
+    esc(d.hours),
+    esc(d.minutes),
+    esc(`${num(d.medianHours)} / ${num(d.medianMinutes)}`),
+    d.deviates ? '<span class="fail">DEVIATES</span>' : '<span class="pass">OK</span>',
+    esc(d.detail),
+  ]);
+  const dstClass = (i: number) => (report.dst[i]?.deviates ? 'bad' : '');
+  const disagreementRows = report.settlementDisagreements.map((d) => [
+    esc(d.city),
+    esc(d.date),
+    esc(
+      Object.entries(d.values)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', '),
+    ),
+    esc(`${d.spread} °F`),
+    esc(d.consolidated ? `${d.consolidated.highF} (${d.consolidated.source})` : 'not consolidated'),
+  ]);
+  const flagRows = report.flags.byRule.map((f) => [esc(f.table), `<code>${esc(f.rule)}</code>`, `<span class="n">${f.found}</span>`, `<span class="n">${f.inserted}</span>`]);
+  const exampleRows = report.flags.examples.map((e) => [`<code>${esc(e.rule)}</code>`, `<code>${esc(JSON.stringify(e.rowKey))}</code>`, esc(e.detail)]);
+  const gapSummaryRows = report.candleGaps.summary.map((g) => [
+    esc(g.city),
+    esc(`${g.periodMinutes} min`),
+    esc(g.marketsChecked),
+    esc(g.marketsWithGaps),
+    esc(g.gaps),
+    esc(g.missingMinutes),
+    esc(g.maxGapMinutes),
+  ]);
+  const longestRows = report.candleGaps.longest.slice(0, 15).map((g) => [esc(g.market), esc(`${g.periodMinutes} min`), esc(g.start), esc(g.minutes), esc(g.kind)]);
+  const skillRows = report.skill
+    .filter((r) => r.city !== 'all')
+    .map((r) => [esc(r.city), esc(r.source), esc(r.leadDays), esc(r.n), esc(num(r.bias, 2)), esc(num(r.mae, 2))]);
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>wx validate — ${esc(report.id)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>Data validation <span class="verdict ${report.ok ? 'ok' : 'failed'}">${report.ok ? 'PASSED' : `FAILED (${report.crossed.length} threshold${report.crossed.length === 1 ? '' : 's'} crossed)`}</span></h1>
+<p class="meta">${esc(report.cities.join(', '))} · climate dates ${esc(report.from)} .. ${esc(report.to)} · as of ${esc(report.asOf)} · report <code>${esc(report.id)}</code> · workflow <code>${esc(report.workflowId)}</code> · generated ${esc(report.generatedAt)}</p>
+<p class="summary">
+  <span>rows checked <b>${s.checkedRows}</b></span><span>rows flagged <b>${s.flaggedRows}</b></span><span>new flags <b>${s.flagsInserted}</b></span>
+  <span>settlement disagreements <b>${s.settlementDisagreements}</b></span><span>candle gaps <b>${s.candleGaps}</b></span><span>DST deviations <b>${s.dstDeviations}</b></span>
+</p>
+
+<h2 id="thresholds">Thresholds</h2>
+${thresholds}
+
+<h2 id="coverage">Coverage</h2>
+${heatmaps.join('\n')}
+<h3>Mean daily coverage per source</h3>
+${table(['city', 'source', 'days with data', 'coverage'], coverageRows, 'coverage', (i) => ((report.coverageSummary[i]?.pct ?? 100) < report.thresholds.minCoveragePct ? 'bad' : ''))}
+<h3>Freshness (newest data at or before as-of)</h3>
+${table(['city', 'source', 'newest', 'staleness h'], freshnessRows, 'freshness', (i) => {
+    const h = report.freshness[i]?.stalenessHours;
+    return h === null || (h ?? 0) > report.thresholds.maxStalenessHours ? 'bad' : '';
+  })}
+
+<h2 id="skill">Forecast skill by lead</h2>
+<div class="row">
+${figure(bias, 'Mean of forecast high − consolidated settled high, all validated cities, flagged rows excluded', 'skill-bias')}
+${figure(mae, 'Mean absolute error of the forecast high, all validated cities, flagged rows excluded', 'skill-mae')}
+</div>
+<details><summary>Per city</summary>${table(['city', 'source/model', 'lead', 'n', 'bias °F', 'MAE °F'], skillRows)}</details>
+
+<h2 id="candles">Candle gaps</h2>
+${figure(gaps, 'Runs of missing candles inside each market’s open..close window', 'candle-gaps')}
+${table(['city', 'period', 'markets checked', 'with gaps', 'gaps', 'missing min', 'longest min'], gapSummaryRows)}
+<h3>Longest gaps</h3>
+${table(['market', 'period', 'first missing bucket', 'minutes', 'kind'], longestRows)}
+
+<h2 id="settlements">Settlement disagreements</h2>
+${table(['city', 'date', 'sources', 'spread', 'consolidated'], disagreementRows, 'disagreements')}
+
+<h2 id="dst">DST-change days</h2>
+<p class="meta">The climate day is a fixed 24 h UTC window, so these days must have as many hours and minutes of data as any other.</p>
+${table(['city', 'source', 'date', 'hours', 'minutes', 'median h / min', 'result', 'detail'], dstRows, 'dst', dstClass)}
+
+<h2 id="flags">Flagged rows</h2>
+${figure(flags, 'Rows breaking each rule (kept in the tables, listed in wx.data_flag, left out of datasets)', 'flags')}
+${table(['table', 'rule', 'found', 'new flags'], flagRows, 'flags')}
+<h3>Examples</h3>
+${table(['rule', 'row key', 'detail'], exampleRows)}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,280 @@
+/**
+ * The weather side of the generated world, per (seed, city, climate date), all on demand:
+ *   - the true daily high: climatology by day of year + a standardised AR(1) anomaly across days
+ *     (z_d = Σ_k φ^k √(1-φ²) ε_{d-k}, truncated at 40 terms, so a date's value depends only on
+ *     (seed, city, date) and never on the world's range);
+ *   - the information path: the market's best estimate μ(t) of the high and its sigma σ(t) on an
+ *     hourly grid from 8.5 days before the peak to the end of the climate day. μ(t) is the Gaussian
+ *     posterior mean given a signal H + η(t) whose noise η is a backward random walk, so μ is a
+ *     martingale and H | μ(t) ~ N(μ(t), σ(t)²) exactly (calibrated by construction);
+ *   - forecast sources (Visual Crossing, Open-Meteo, GFS/NAM MOS): μ(t) + bias + their own
+ *     backward-walk noise, so their total error std follows the calibrated growth with lead;
+ *   - minute observations over the climate day: a diurnal curve (min near 06 LST, max near 15 LST)
+ *     through the day's low and high, AR(1) noise, clamped so that the day's maximum is the high
+ *     rounded to 0.1 °F within [C-0.5, C+0.4], hence rounds half up to the CLI high C exactly.
+ */
+import { roundHalfUp } from '../../../domain/brackets';
+import { getCity, type CityId } from '../../../domain/cities';
+import { growthAt, monthly, type WorldCalibration } from './calibration';
+import { clamp, Lru, normal, rngFor, round1 } from './math';
+
+export const MIN = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+
+export type SourceKey = 'visualcrossing' | 'open-meteo' | 'GFS' | 'NAM';
+export const SOURCE_KEYS: readonly SourceKey[] = ['visualcrossing', 'open-meteo', 'GFS', 'NAM'];
+
+export const addDays = (date: string, n: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
+export const dayDiff = (a: string, b: string): number => Math.round((Date.parse(`${a}T00:00:00Z`) - Date.parse(`${b}T00:00:00Z`)) / DAY);
+
+export function datesBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+export interface DayTruth {
+  date: string;
+  /** Climatological mean and std of the high for the date. */
+  m0: number;
+  sd: number;
+  /** The true (real-valued) high and its CLI value (rounded half up). */
+  high: number;
+  cli: number;
+  /** Morning minimum of the diurnal curve. */
+  tmin: number;
+  /** Minutes after LST midnight of the afternoon peak. */
+  peakMinute: number;
+  dayStartMs: number;
+  dayEndMs: number;
+  peakMs: number;
+}
+
+export interface InfoGrid {
+  startMs: number;
+  n: number;
+  mu: Float64Array;
+  sigma: Float64Array;
+  /** Per-source additive noise (on top of μ and the source's bias). */
+  src: Record<SourceKey, Float64Array>;
+}
+
+const AR_TERMS = 40;
+const SIGMA_FLOOR = 0.35;
+
+export class CityModel {
+  private readonly eps = new Map<string, number>();
+  private readonly days = new Map<string, DayTruth>();
+  private readonly lows = new Map<string, number>();
+  private readonly infos = new Lru<string, InfoGrid>(256);
+  private readonly obsCache = new Lru<string, Float64Array>(64);
+  readonly offsetMs: number;
+
+  constructor(
+    readonly seed: string,
+    readonly city: CityId,
+    readonly cal: WorldCalibration,
+  ) {
+    this.offsetMs = getCity(city).standardOffsetMinutes * MIN;
+  }
+
+  private climate() {
+    return this.cal.cities[this.city];
+  }
+
+  private epsilon(date: string): number {
+    let e = this.eps.get(date);
+    if (e === undefined) {
+      e = normal(rngFor(this.seed, this.city, date, 'anomaly'));
+      this.eps.set(date, e);
+    }
+    return e;
+  }
+
+  day(date: string): DayTruth {
+    const hit = this.days.get(date);
+    if (hit) return hit;
+    const clim = this.climate();
+    const phi = clim.anomalyAr1;
+    const scale = Math.sqrt(1 - phi * phi);
+    let z = 0;
+    let w = 1;
+    for (let k = 0; k < AR_TERMS; k++) {
+      z += w * scale * this.epsilon(addDays(date, -k));
+      w *= phi;
+    }
+    const m0 = monthly(clim.tmaxMeanF, date);
+    const sd = monthly(clim.tmaxStdF, date);
+    const high = m0 + sd * z;
+    const rng = rngFor(this.seed, this.city, date, 'day');
+    const dtr = Math.max(4, monthly(clim.diurnalRangeF, date) * (1 + 0.2 * normal(rng)));
+    const d = this.cal.diurnal;
+    const peakMinute = Math.round(d.peakHourLst * 60 + clamp(normal(rng), -2, 2) * d.peakJitterMinutes * 0.5);
+    const dayStartMs = Date.parse(`${date}T00:00:00Z`) - this.offsetMs;
+    const truth: DayTruth = {
+      date,
+      m0,
+      sd,
+      high,
+      cli: roundHalfUp(high),
+      tmin: high - dtr,
+      peakMinute,
+      dayStartMs,
+      dayEndMs: dayStartMs + DAY,
+      peakMs: dayStartMs + peakMinute * MIN,
+    };
+    this.days.set(date, truth);
+    return truth;
+  }
+
+  /** Error std of a single forecast source at `hours` before the peak. */
+  sourceStd(hours: number): number {
+    const f = this.cal.forecastError;
+    return f.byCity[this.city].lead1StdF * growthAt(f.growthByDaysToPeak, Math.max(0, hours) / 24);
+  }
+
+  /** The market's information sigma at `hours` before the peak (negative after it). */
+  marketSigma(hours: number, sd: number): number {
+    const m = this.cal.market;
+    const ratio = m.byCity[this.city].infoRatio;
+    const hSnap = m.snapshotHoursToPeak;
+    let s: number;
+    if (hours >= hSnap) s = ratio * this.sourceStd(hours);
+    else if (hours >= 0) {
+      const atSnap = ratio * this.sourceStd(hSnap);
+      s = SIGMA_FLOOR + (atSnap - SIGMA_FLOOR) * (hours / hSnap) ** 0.8;
+    } else s = Math.max(0.08, SIGMA_FLOOR * (1 + hours / 8));
+    return Math.min(s, 0.97 * sd);
+  }
+
+  info(date: string): InfoGrid {
+    return this.infos.get(date, () => this.buildInfo(date));
+  }
+
+  private buildInfo(date: string): InfoGrid {
+    const day = this.day(date);
+    const startMs = Math.floor((day.peakMs - 8.5 * DAY) / HOUR) * HOUR;
+    const n = Math.ceil((day.dayEndMs + HOUR - startMs) / HOUR);
+    const v0 = day.sd * day.sd;
+    const sigma = new Float64Array(n);
+    const srcStd = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const hours = (day.peakMs - (startMs + i * HOUR)) / HOUR;
+      const s = this.marketSigma(hours, day.sd);
+      sigma[i] = s;
+      srcStd[i] = Math.sqrt(Math.max(0.25, this.sourceStd(hours) ** 2 - s * s));
+    }
+    // Signal noise variance w: the posterior of N(m0, v0) given H + η with Var η = w has variance σ².
+    const walk = (variance: (i: number) => number, purpose: string): Float64Array => {
+      const rng = rngFor(this.seed, this.city, date, purpose);
+      const out = new Float64Array(n);
+      let prevVar = variance(n - 1);
+      let x = Math.sqrt(prevVar) * normal(rng);
+      out[n - 1] = x;
+      for (let i = n - 2; i >= 0; i--) {
+        const v = variance(i);
+        x += Math.sqrt(Math.max(0, v - prevVar)) * normal(rng);
+        prevVar = Math.max(prevVar, v);
+        out[i] = x;
+      }
+      return out;
+    };
+    const eta = walk((i) => {
+      const s2 = sigma[i]! ** 2;
+      return (s2 * v0) / (v0 - s2);
+    }, 'eta');
+    const mu = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = 1 - sigma[i]! ** 2 / v0;
+      mu[i] = day.m0 + k * (day.high + eta[i]! - day.m0);
+    }
+    const src = Object.fromEntries(SOURCE_KEYS.map((key) => [key, walk((i) => srcStd[i]! ** 2, `src-${key}`)])) as Record<SourceKey, Float64Array>;
+    return { startMs, n, mu, sigma, src };
+  }
+
+  static index(info: InfoGrid, ms: number): number {
+    return clamp(Math.floor((ms - info.startMs) / HOUR), 0, info.n - 1);
+  }
+
+  /** A source's forecast of the date's high as issued at `ms`. */
+  forecastHigh(date: string, source: SourceKey, ms: number): number {
+    const info = this.info(date);
+    const i = CityModel.index(info, ms);
+    const f = this.cal.forecastError;
+    const bias = source === 'GFS' || source === 'NAM' ? f.mosBiasF[source] : f.sourceBiasF[source];
+    return info.mu[i]! + bias + info.src[source][i]!;
+  }
+
+  /** Minute observations of the climate day (1440 values, °F to 0.1). */
+  obs(date: string): Float64Array {
+    return this.obsCache.get(date, () => this.buildObs(date));
+  }
+
+  private eveningTemp(d: DayTruth): number {
+    return d.tmin + this.cal.diurnal.eveningFraction * (d.high - d.tmin);
+  }
+
+  private buildObs(date: string): Float64Array {
+    const d = this.day(date);
+    const prev = this.day(addDays(date, -1));
+    const cfg = this.cal.diurnal;
+    const curve = diurnalCurve(this.eveningTemp(prev), d.tmin, d.high, this.eveningTemp(d), cfg.minHourLst, d.peakMinute / 60);
+    const rng = rngFor(this.seed, this.city, date, 'obs');
+    const cap = clamp(round1(d.high), d.cli - 0.5, d.cli + 0.4);
+    const out = new Float64Array(1440);
+    const phi = 0.97;
+    let e = 0;
+    for (let m = 0; m < 1440; m++) {
+      e = phi * e + Math.sqrt(1 - phi * phi) * cfg.minuteNoiseF * normal(rng);
+      out[m] = Math.min(cap, round1(curve(m / 60) + e));
+    }
+    out[d.peakMinute] = cap;
+    return out;
+  }
+
+  /** The CLI low: the climate day's minimum observation, rounded half up. */
+  low(date: string): number {
+    let v = this.lows.get(date);
+    if (v === undefined) {
+      const obs = this.obs(date);
+      let m = Infinity;
+      for (const x of obs) m = Math.min(m, x);
+      v = roundHalfUp(m);
+      this.lows.set(date, v);
+    }
+    return v;
+  }
+
+  /** The hourly forecast curve value at LST hour `hour` of `date`, from a source's highs at `ms`. */
+  forecastCurve(date: string, source: SourceKey, ms: number): (hour: number) => number {
+    const cfg = this.cal.diurnal;
+    const clim = this.climate();
+    const hi = this.forecastHigh(date, source, ms);
+    const hiPrev = this.forecastHigh(addDays(date, -1), source, ms);
+    const dtr = monthly(clim.diurnalRangeF, date);
+    const dtrPrev = monthly(clim.diurnalRangeF, addDays(date, -1));
+    const lo = hi - dtr;
+    const evePrev = hiPrev - dtrPrev + cfg.eveningFraction * dtrPrev;
+    return diurnalCurve(evePrev, lo, hi, lo + cfg.eveningFraction * dtr, cfg.minHourLst, cfg.peakHourLst);
+  }
+
+  forecastLow(date: string, source: SourceKey, ms: number): number {
+    return this.forecastHigh(date, source, ms) - monthly(this.climate().diurnalRangeF, date);
+  }
+}
+
+/**
+ * Temperature by LST hour of the climate day: from last evening's value down to the morning
+ * minimum, a half-cosine rise to the peak, a half-cosine fall to this evening's value. The start is
+ * kept below the peak so that the day's maximum is the afternoon peak.
+ */
+export function diurnalCurve(start: number, tmin: number, high: number, end: number, minHour: number, peakHour: number): (hour: number) => number {
+  const s = clamp(start, tmin, high - 0.6);
+  const e = clamp(end, tmin, high - 0.6);
+  return (x: number) => {
+    if (x < minHour) return s + ((tmin - s) * x) / minHour;
+    if (x <= peakHour) return tmin + ((high - tmin) * (1 - Math.cos((Math.PI * (x - minHour)) / (peakHour - minHour)))) / 2;
+    return e + ((high - e) * (1 + Math.cos((Math.PI * (x - peakHour)) / (24 - peakHour)))) / 2;
+  };
+}

@@ -1,0 +1,583 @@
+/**
+ * A world read from a directory laid out like ../shared/data/real (whatever dates its files hold),
+ * loaded into a StaticWorld. What is read, and how:
+ *
+ *   cpratim_kalshi_weather/<series>/events/*.json  -> events + markets (integer-cent payloads; legacy
+ *       HIGHCHI-… event tickers keep series_ticker KXHIGHCHI as recorded). Markets that arrived
+ *       without strike fields (2025-01-16..02-09) get them from domain inferMissingBracket; `raw`
+ *       keeps the payload verbatim. Series dirs outside the six cities (kxhighny) are skipped.
+ *   cpratim_kalshi_weather/<series>/trades/*.json  -> trades, and 1/60/1440-minute candles derived
+ *       from the prints (trade-price OHLC, volume; no bid/ask) for buckets that have trades.
+ *   logan_weather_prediction/kalshi/real_kalshi_<c>_all.csv -> events/markets/results for events
+ *       cpratim does not hold (series_ticker = the city's KX series, as cpratim records legacy ones;
+ *       open/close times unknown -> null; a market missing from a 5-bracket day is inferred as the
+ *       hole of the ladder and settles YES). The 'HIGHAUS--' double hyphen is normalised.
+ *   logan_weather_prediction/kalshi/kalshi_presettlement_<c>.csv -> one 60-minute candle per row,
+ *       bucket ending at snapshot_time_utc, yes bid/ask close, volume, open interest (merged into a
+ *       trade-derived candle of the same bucket, whose volume wins).
+ *   logan_weather_prediction/ghcn/USW*.dly (preferred) and USW*.csv (°F floats -> tenths °C) -> ghcnDaily.
+ *   logan_weather_prediction/mos/combined_mos_k???.csv -> mosForecasts (GFS and NAM; KORD is kept as
+ *       the station name and served for Chicago as a documented proxy).
+ *   logan_weather_prediction/asos_daily -> nothing (daily aggregates, not minute observations), so
+ *       observations() is [] for every city; no forecasts either (the corpus has none).
+ *   cliReports (source 'cli'), per date in the world's range, first of:
+ *       1. cpratim expiration_value (leading number of the text, rounded half up);
+ *       2. logan actual_tmax (rounded half up);
+ *       3. marzbana NOWData (Miami 2021-2023) high_temp;
+ *       4. GHCN TMAX converted to °F and rounded half up.
+ *     `raw.derivedFrom` names the source; lowF from NOWData or GHCN TMIN when present.
+ * New York (and any unknown series) is ignored without error.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bracketLabel, buildBracket, inferMissingBracket, roundHalfUp, type Bracket, type MarketStrike } from '../../domain/brackets';
+import { CITY_IDS, findCityForSeries, getCity, type CityId } from '../../domain/cities';
+import { formatMarketTicker, parseEventTicker } from '../../domain/tickers';
+import type { CandleRow, EventRow, GhcnDailyValue, MarketRow, MosForecast, SettlementRow, TradeRow } from '../../schemas/records';
+import type { DateRange } from '../world';
+import { num, readCsv, readDly, fToTenthsC, tenthsCToF } from './recorded/csv';
+import { StaticWorld, type StaticWorldData } from './static';
+
+export interface RecordedWorldOptions {
+  /** Cities to load (default: all six). */
+  cities?: readonly CityId[];
+  /** Restrict to these climate dates (default: the span of the Kalshi events found). */
+  dates?: DateRange;
+  /** The world's clock (default: the end of the last date). */
+  now?: Date;
+}
+
+/** MOS stations served for a city although they are not its settlement station. */
+export const MOS_PROXY_STATIONS: Readonly<Record<string, CityId>> = { KORD: 'chicago' };
+
+const CENT = 10_000;
+const ts = (s: unknown): Date | null => (typeof s === 'string' && s ? new Date(s) : null);
+const cents = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v) * CENT : null);
+
+/** The leading number of a free-text expiration_value ("84. Although …" -> 84), or undefined. */
+export function parseExpirationValue(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  const m = /^\s*(-?\d+(?:\.\d+)?)/.exec(text);
+  return m ? roundHalfUp(Number(m[1])) : undefined;
+}
+
+interface CpratimMarket extends MarketStrike {
+  [k: string]: unknown;
+  event_ticker?: string;
+  yes_sub_title?: string;
+  open_time?: string;
+  close_time?: string;
+  expiration_time?: string;
+  latest_expiration_time?: string;
+  status?: string;
+  result?: string;
+  settlement_value?: number;
+  expiration_value?: string;
+  last_price?: number;
+  yes_bid?: number;
+  yes_ask?: number;
+  volume?: number;
+  open_interest?: number;
+}
+
+interface CpratimEvent {
+  event: { event_ticker: string; series_ticker: string; title?: string; sub_title?: string; mutually_exclusive?: boolean; strike_date?: string };
+  markets: CpratimMarket[];
+}
+
+interface Acc {
+  cities: Set<CityId>;
+  range?: DateRange;
+  events: Map<string, { event: EventRow; markets: MarketRow[] }>;
+  /** (city|date) -> event ticker, to skip Logan rows for events cpratim holds. */
+  eventByDay: Map<string, string>;
+  trades: TradeRow[];
+  candles: Map<string, CandleRow>;
+  cli: Map<string, { high: number; low?: number | null; from: string }>;
+  ghcn: Map<string, GhcnDailyValue>;
+  mos: MosForecast[];
+}
+
+const inRange = (date: string, r?: DateRange): boolean => !r || (date >= r.from && date <= r.to);
+
+function bracketsOf(markets: CpratimMarket[]): Map<string, Bracket> {
+  const lacks = markets.some((m) => m.strike_type == null && m.floor_strike == null && m.cap_strike == null);
+  const list = lacks ? inferMissingBracket(markets) : markets.map(buildBracket);
+  return new Map(list.map((b) => [b.ticker, b]));
+}
+
+const strikeFields = (b: Bracket | undefined) =>
+  b
+    ? { strikeType: b.strikeType, floorStrike: 'floor' in b ? b.floor : null, capStrike: 'cap' in b ? b.cap : null }
+    : { strikeType: null, floorStrike: null, capStrike: null };
+
+function loadCpratim(dir: string, acc: Acc): void {
+  const root = join(dir, 'cpratim_kalshi_weather');
+  if (!existsSync(root)) return;
+  for (const sub of readdirSync(root, { withFileTypes: true })) {
+    if (!sub.isDirectory()) continue;
+    const city = findCityForSeries(sub.name.toUpperCase());
+    if (!city || !acc.cities.has(city.id)) continue;
+    const evDir = join(root, sub.name, 'events');
+    const tickers = new Set<string>();
+    if (existsSync(evDir)) {
+      for (const f of readdirSync(evDir).filter((n) => n.endsWith('.json')).sort()) {
+        const payload = JSON.parse(readFileSync(join(evDir, f), 'utf8')) as CpratimEvent;
+        const e = payload.event;
+        const date = parseEventTicker(e.event_ticker).date;
+        if (!inRange(date, acc.range)) continue;
+        let brackets: Map<string, Bracket> | undefined;
+        try {
+          brackets = bracketsOf(payload.markets);
+        } catch {
+          brackets = undefined;
+        }
+        const event: EventRow = {
+          eventTicker: e.event_ticker,
+          seriesTicker: e.series_ticker,
+          cityId: city.id,
+          eventDate: date,
+          title: e.title ?? null,
+          subTitle: e.sub_title ?? null,
+          mutuallyExclusive: e.mutually_exclusive ?? null,
+          strikeDate: ts(e.strike_date),
+          raw: e,
+        };
+        const markets: MarketRow[] = payload.markets.map((m) => {
+          tickers.add(m.ticker);
+          const settled = m.result === 'yes' || m.result === 'no';
+          return {
+            ticker: m.ticker,
+            eventTicker: m.event_ticker ?? e.event_ticker,
+            seriesTicker: e.series_ticker,
+            cityId: city.id,
+            eventDate: date,
+            ...strikeFields(brackets?.get(m.ticker)),
+            yesSubTitle: m.yes_sub_title ?? null,
+            openTime: ts(m.open_time),
+            closeTime: ts(m.close_time),
+            expirationTime: ts(m.expiration_time),
+            latestExpirationTime: ts(m.latest_expiration_time),
+            status: m.status ?? null,
+            result: m.result ?? '',
+            settlementValueMicros: settled ? cents(m.settlement_value) : null,
+            expirationValue: m.expiration_value ? m.expiration_value : null,
+            settlementSource: 'nws-cli',
+            settlementTs: null,
+            lastPriceMicros: cents(m.last_price),
+            yesBidMicros: cents(m.yes_bid),
+            yesAskMicros: cents(m.yes_ask),
+            volume: typeof m.volume === 'number' ? m.volume * 100 : null,
+            openInterest: typeof m.open_interest === 'number' ? m.open_interest * 100 : null,
+            payloadEra: 'cents',
+            raw: m,
+          };
+        });
+        acc.events.set(e.event_ticker, { event, markets });
+        acc.eventByDay.set(`${city.id}|${date}`, e.event_ticker);
+        const high = payload.markets.map((m) => parseExpirationValue(m.expiration_value)).find((x) => x !== undefined);
+        if (high !== undefined) acc.cli.set(`${city.id}|${date}`, { high, from: 'cpratim expiration_value' });
+      }
+    }
+    const trDir = join(root, sub.name, 'trades');
+    if (!existsSync(trDir)) continue;
+    for (const f of readdirSync(trDir).filter((n) => n.endsWith('.json')).sort()) {
+      const payload = JSON.parse(readFileSync(join(trDir, f), 'utf8')) as Record<
+        string,
+        Array<{ trade_id: string; ticker: string; count: number; created_time: string; yes_price: number; no_price?: number; taker_side?: string }>
+      >;
+      for (const [ticker, list] of Object.entries(payload)) {
+        const date = parseEventTicker(ticker.split('-').slice(0, 2).join('-')).date;
+        if (!inRange(date, acc.range)) continue;
+        for (const t of list) {
+          acc.trades.push({
+            tradeId: t.trade_id,
+            marketTicker: t.ticker ?? ticker,
+            createdTime: new Date(t.created_time),
+            yesPriceMicros: t.yes_price * CENT,
+            noPriceMicros: typeof t.no_price === 'number' ? t.no_price * CENT : null,
+            count: t.count * 100,
+            takerSide: t.taker_side ?? null,
+            isBlockTrade: null,
+          });
+        }
+      }
+    }
+  }
+}
+
+/** Candles from trade prints: one per bucket that has trades. */
+export function candlesFromTrades(trades: readonly TradeRow[], periodMinutes: 1 | 60 | 1440): CandleRow[] {
+  const P = periodMinutes * 60_000;
+  const byTicker = new Map<string, TradeRow[]>();
+  for (const t of trades) {
+    const l = byTicker.get(t.marketTicker);
+    if (l) l.push(t);
+    else byTicker.set(t.marketTicker, [t]);
+  }
+  const out: CandleRow[] = [];
+  for (const [ticker, list] of byTicker) {
+    list.sort((a, b) => a.createdTime.getTime() - b.createdTime.getTime() || a.tradeId.localeCompare(b.tradeId));
+    let prevClose: number | null = null;
+    let i = 0;
+    while (i < list.length) {
+      const b = Math.floor(list[i]!.createdTime.getTime() / P) * P;
+      let j = i;
+      let volume = 0;
+      let notional = 0;
+      let hi = -1;
+      let lo = Infinity;
+      while (j < list.length && list[j]!.createdTime.getTime() < b + P) {
+        const t = list[j]!;
+        volume += t.count;
+        notional += t.yesPriceMicros * t.count;
+        hi = Math.max(hi, t.yesPriceMicros);
+        lo = Math.min(lo, t.yesPriceMicros);
+        j++;
+      }
+      const close = list[j - 1]!.yesPriceMicros;
+      out.push({
+        marketTicker: ticker,
+        periodMinutes,
+        bucketStart: new Date(b),
+        priceOpen: list[i]!.yesPriceMicros,
+        priceHigh: hi,
+        priceLow: lo,
+        priceClose: close,
+        priceMean: volume > 0 ? Math.round(notional / volume) : null,
+        pricePrevious: prevClose,
+        volume,
+      });
+      prevClose = close;
+      i = j;
+    }
+  }
+  return out;
+}
+
+const normTicker = (t: string): string => t.replace(/--/g, '-');
+
+function loganFiles(dir: string, prefix: string): string[] {
+  const k = join(dir, 'logan_weather_prediction', 'kalshi');
+  if (!existsSync(k)) return [];
+  return readdirSync(k)
+    .filter((n) => n.startsWith(prefix) && n.endsWith('.csv'))
+    .sort()
+    .map((n) => join(k, n));
+}
+
+function cityOfTicker(ticker: string): { city: CityId; date: string; series: string } | undefined {
+  try {
+    const p = parseEventTicker(ticker.split('-').slice(0, 2).join('-'));
+    const c = findCityForSeries(p.series);
+    return c ? { city: c.id, date: p.date, series: p.series } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function loganBracket(ticker: string, r: Record<string, string>): Bracket | undefined {
+  const low = num(r.threshold_low);
+  const high = num(r.threshold_high);
+  // Logan's thresholds are half-open [low, high): between 32..34 = 32 or 33 °F.
+  if (r.strike_type === 'between' && low !== undefined && high !== undefined) return { ticker, strikeType: 'between', floor: low, cap: high - 1 };
+  if (r.strike_type === 'less' && high !== undefined) return { ticker, strikeType: 'less', cap: high };
+  if (r.strike_type === 'greater' && low !== undefined) return { ticker, strikeType: 'greater', floor: low };
+  return undefined;
+}
+
+function loadLoganMarkets(dir: string, acc: Acc): void {
+  for (const file of loganFiles(dir, 'real_kalshi_')) {
+    const groups = new Map<string, Array<Record<string, string>>>();
+    for (const r of readCsv(file)) {
+      const eventTicker = normTicker(r.event_ticker ?? '');
+      const loc = cityOfTicker(eventTicker);
+      if (!loc || !acc.cities.has(loc.city) || !inRange(loc.date, acc.range)) continue;
+      if (acc.eventByDay.has(`${loc.city}|${loc.date}`) && !groups.has(eventTicker)) continue;
+      const l = groups.get(eventTicker);
+      if (l) l.push(r);
+      else groups.set(eventTicker, [r]);
+    }
+    for (const [eventTicker, rows] of groups) {
+      const loc = cityOfTicker(eventTicker)!;
+      const city = getCity(loc.city);
+      const brackets: Bracket[] = [];
+      for (const r of rows) {
+        const b = loganBracket(normTicker(r.ticker ?? ''), r);
+        if (b) brackets.push(b);
+      }
+      let inferred: Bracket | undefined;
+      const anyYes = rows.some((r) => r.result === 'yes');
+      if (rows.length === 5 && !anyYes) {
+        try {
+          const all = inferMissingBracket([...brackets.map((b) => ({ ticker: b.ticker, strike_type: b.strikeType, floor_strike: 'floor' in b ? b.floor : null, cap_strike: 'cap' in b ? b.cap : null })), { ticker: '?' }]);
+          const hole = all.find((b) => b.ticker === '?')!;
+          const t =
+            hole.strikeType === 'between'
+              ? formatMarketTicker(eventTicker, 'B', hole.floor + 0.5)
+              : formatMarketTicker(eventTicker, 'T', 'cap' in hole ? hole.cap : hole.floor);
+          inferred = { ...hole, ticker: t };
+        } catch {
+          inferred = undefined;
+        }
+      }
+      const markets: MarketRow[] = rows.map((r) => {
+        const ticker = normTicker(r.ticker ?? '');
+        const b = brackets.find((x) => x.ticker === ticker);
+        const result = r.result === 'yes' || r.result === 'no' ? r.result : '';
+        const bid = num(r.bid_price);
+        const ask = num(r.ask_price);
+        const sv = num(r.settlement_value);
+        return {
+          ticker,
+          eventTicker,
+          seriesTicker: city.seriesTicker,
+          cityId: city.id,
+          eventDate: loc.date,
+          ...strikeFields(b),
+          yesSubTitle: b ? bracketLabel(b) : null,
+          status: result ? 'finalized' : null,
+          result,
+          settlementValueMicros: result && sv !== undefined ? Math.round(sv) * CENT : null,
+          settlementSource: 'nws-cli',
+          yesBidMicros: bid !== undefined ? Math.round(bid * 1_000_000) : null,
+          yesAskMicros: ask !== undefined ? Math.round(ask * 1_000_000) : null,
+          volume: num(r.volume) !== undefined ? Math.round(num(r.volume)!) * 100 : null,
+          payloadEra: 'logan-csv',
+          raw: r,
+        };
+      });
+      if (inferred) {
+        markets.push({
+          ticker: inferred.ticker,
+          eventTicker,
+          seriesTicker: city.seriesTicker,
+          cityId: city.id,
+          eventDate: loc.date,
+          ...strikeFields(inferred),
+          yesSubTitle: bracketLabel(inferred),
+          status: 'finalized',
+          result: 'yes',
+          settlementValueMicros: 1_000_000,
+          settlementSource: 'nws-cli',
+          payloadEra: 'logan-csv',
+          raw: { inferred: true, why: 'five of six brackets recorded and none won: the missing one is the hole of the ladder' },
+        });
+      }
+      acc.events.set(eventTicker, {
+        event: { eventTicker, seriesTicker: city.seriesTicker, cityId: city.id, eventDate: loc.date, mutuallyExclusive: true, raw: { from: 'logan real_kalshi csv' } },
+        markets,
+      });
+      acc.eventByDay.set(`${city.id}|${loc.date}`, eventTicker);
+      const key = `${city.id}|${loc.date}`;
+      const tmax = rows.map((r) => num(r.actual_tmax)).find((x) => x !== undefined);
+      if (tmax !== undefined && !acc.cli.has(key)) acc.cli.set(key, { high: roundHalfUp(tmax), from: 'logan actual_tmax' });
+    }
+  }
+}
+
+function loadPresettlement(dir: string, acc: Acc): void {
+  for (const file of loganFiles(dir, 'kalshi_presettlement_')) {
+    for (const r of readCsv(file)) {
+      const ticker = normTicker(r.ticker ?? '');
+      const loc = cityOfTicker(ticker);
+      if (!loc || !acc.cities.has(loc.city) || !inRange(loc.date, acc.range)) continue;
+      const snap = (r.snapshot_time_utc ?? '').replace(' UTC', 'Z').replace(' ', 'T');
+      const end = Date.parse(snap);
+      if (!Number.isFinite(end)) continue;
+      const bucketStart = new Date(end - 3_600_000);
+      const key = `${ticker}|60|${bucketStart.getTime()}`;
+      const bid = num(r.bid_cents);
+      const ask = num(r.ask_cents);
+      const vol = num(r.volume);
+      const oi = num(r.open_interest);
+      const prev = acc.candles.get(key);
+      const row: CandleRow = {
+        ...(prev ?? { marketTicker: ticker, periodMinutes: 60, bucketStart, volume: vol !== undefined ? Math.round(vol) * 100 : 0 }),
+        yesBidClose: bid !== undefined ? Math.round(bid) * CENT : null,
+        yesAskClose: ask !== undefined ? Math.round(ask) * CENT : null,
+        openInterest: oi !== undefined ? Math.round(oi) * 100 : null,
+      };
+      acc.candles.set(key, row);
+    }
+  }
+}
+
+function loadGhcn(dir: string, acc: Acc): void {
+  const g = join(dir, 'logan_weather_prediction', 'ghcn');
+  if (!existsSync(g)) return;
+  const wanted = new Set([...acc.cities].map((c) => getCity(c).station.ghcnId));
+  const files = readdirSync(g).sort();
+  for (const f of files.filter((n) => n.endsWith('.dly'))) {
+    const id = f.replace('.dly', '');
+    if (!wanted.has(id)) continue;
+    for (const v of readDly(join(g, f))) acc.ghcn.set(`${id}|${v.date}`, v);
+  }
+  for (const f of files.filter((n) => /^USW\d{8}\.csv$/.test(n))) {
+    const id = f.replace('.csv', '');
+    if (!wanted.has(id)) continue;
+    for (const r of readCsv(join(g, f))) {
+      const key = `${id}|${r.date}`;
+      if (acc.ghcn.has(key) || !r.date) continue;
+      const tmax = num(r.TMAX);
+      const tmin = num(r.TMIN);
+      if (tmax === undefined && tmin === undefined) continue;
+      acc.ghcn.set(key, {
+        ghcnId: id,
+        date: r.date,
+        ...(tmax !== undefined ? { tmaxTenthsC: fToTenthsC(tmax) } : {}),
+        ...(tmin !== undefined ? { tminTenthsC: fToTenthsC(tmin) } : {}),
+      });
+    }
+  }
+}
+
+function loadMos(dir: string, acc: Acc): void {
+  const m = join(dir, 'logan_weather_prediction', 'mos');
+  if (!existsSync(m)) return;
+  for (const f of readdirSync(m).sort()) {
+    const match = /^combined_mos_(k[a-z]{3})\.csv$/i.exec(f);
+    if (!match) continue;
+    const station = match[1]!.toUpperCase();
+    const city = MOS_PROXY_STATIONS[station] ?? CITY_IDS.find((c) => getCity(c).station.icao === station);
+    if (!city || !acc.cities.has(city)) continue;
+    for (const r of readCsv(join(m, f))) {
+      for (const [model, col, run] of [
+        ['GFS', 'gfs_mos_tmax_f', 'gfs_runtime'],
+        ['NAM', 'nam_mos_tmax_f', 'nam_runtime'],
+      ] as const) {
+        const v = num(r[col]);
+        const rt = Date.parse(`${(r[run] ?? '').replace(' ', 'T')}Z`);
+        if (v === undefined || !Number.isFinite(rt) || !r.date) continue;
+        acc.mos.push({ station, model, runTime: new Date(rt), targetDate: r.date, tmaxF: v });
+      }
+    }
+  }
+}
+
+function loadNowData(dir: string, acc: Acc, days: Map<string, { high: number; low?: number }>): void {
+  const f = join(dir, 'marzbana_miami', 'miami_weather_data_total.csv');
+  if (!existsSync(f) || !acc.cities.has('miami')) return;
+  for (const r of readCsv(f)) {
+    const hi = num(r.high_temp);
+    if (hi === undefined || !r.year || !r.month || !r.day) continue;
+    const date = `${r.year}-${r.month.padStart(2, '0')}-${r.day.padStart(2, '0')}`;
+    const lo = num(r.low_temp);
+    days.set(`miami|${date}`, { high: hi, ...(lo !== undefined ? { low: lo } : {}) });
+  }
+}
+
+/** A StaticWorld that also serves MOS proxy stations (KORD for Chicago). */
+export class RecordedWorld extends StaticWorld {
+  constructor(
+    description: string,
+    data: StaticWorldData,
+    private readonly mosRows: readonly MosForecast[],
+  ) {
+    super('recorded', description, data);
+  }
+
+  override mosForecasts(city: CityId, model: string, targets: DateRange): MosForecast[] {
+    const station = getCity(city).station.icao;
+    return this.mosRows.filter(
+      (m) =>
+        (m.station === station || MOS_PROXY_STATIONS[m.station] === city) &&
+        m.model.toLowerCase() === model.toLowerCase() &&
+        m.targetDate >= targets.from &&
+        m.targetDate <= targets.to,
+    );
+  }
+}
+
+export function loadRecordedWorld(dir: string, opts: RecordedWorldOptions = {}): RecordedWorld {
+  if (!existsSync(dir)) throw new Error(`recorded world: no directory ${dir}`);
+  const acc: Acc = {
+    cities: new Set(opts.cities ?? CITY_IDS),
+    ...(opts.dates ? { range: opts.dates } : {}),
+    events: new Map(),
+    eventByDay: new Map(),
+    trades: [],
+    candles: new Map(),
+    cli: new Map(),
+    ghcn: new Map(),
+    mos: [],
+  };
+  loadCpratim(dir, acc);
+  loadLoganMarkets(dir, acc);
+  for (const period of [1, 60, 1440] as const) {
+    for (const c of candlesFromTrades(acc.trades, period)) acc.candles.set(`${c.marketTicker}|${period}|${c.bucketStart.getTime()}`, c);
+  }
+  loadPresettlement(dir, acc);
+  loadGhcn(dir, acc);
+  loadMos(dir, acc);
+
+  const eventDates = [...acc.events.values()].map((e) => e.event.eventDate).sort();
+  const dates: DateRange = opts.dates ?? {
+    from: eventDates[0] ?? '1970-01-01',
+    to: eventDates[eventDates.length - 1] ?? '1970-01-01',
+  };
+
+  // CLI highs by precedence: Kalshi expiration_value and Logan settlement rows (already in acc.cli),
+  // then NOWData, then GHCN; lows from NOWData or GHCN.
+  const nowData = new Map<string, { high: number; low?: number }>();
+  loadNowData(dir, acc, nowData);
+  const cli: SettlementRow[] = [];
+  const ghcn = [...acc.ghcn.values()];
+  const ghcnByKey = new Map<string, GhcnDailyValue>();
+  const cityByGhcn = new Map(CITY_IDS.map((c) => [getCity(c).station.ghcnId, c]));
+  for (const v of ghcn) {
+    const c = cityByGhcn.get(v.ghcnId);
+    if (c && inRange(v.date, dates)) ghcnByKey.set(`${c}|${v.date}`, v);
+  }
+  const keys = new Set([...acc.cli.keys(), ...ghcnByKey.keys(), ...[...nowData.keys()].filter((k) => inRange(k.split('|')[1]!, dates))]);
+  for (const key of [...keys].sort()) {
+    const [city, date] = key.split('|') as [CityId, string];
+    if (!acc.cities.has(city) || !inRange(date, dates)) continue;
+    const g = ghcnByKey.get(key);
+    const nd = nowData.get(key);
+    const low = nd?.low ?? (g?.tminTenthsC !== undefined ? roundHalfUp(tenthsCToF(g.tminTenthsC)) : null);
+    const k = acc.cli.get(key);
+    let high: number | undefined;
+    let from: string | undefined;
+    if (k) [high, from] = [k.high, k.from];
+    else if (nd) [high, from] = [nd.high, 'NOWData (marzbana)'];
+    else if (g?.tmaxTenthsC !== undefined) [high, from] = [roundHalfUp(tenthsCToF(g.tmaxTenthsC)), 'GHCN TMAX'];
+    if (high === undefined) continue;
+    cli.push({ cityId: city, date, source: 'cli', highF: high, lowF: low, isPreliminary: false, raw: { derivedFrom: from } });
+  }
+
+  const events = [...acc.events.values()].sort(
+    (a, b) => a.event.eventDate.localeCompare(b.event.eventDate) || a.event.cityId.localeCompare(b.event.cityId),
+  );
+  const cities = CITY_IDS.filter((c) => acc.cities.has(c));
+  const series = cities.map((id) => {
+    const c = getCity(id);
+    return {
+      ticker: c.seriesTicker,
+      cityId: id,
+      title: `Highest temperature in ${c.displayName}`,
+      category: 'Climate and Weather',
+      frequency: 'daily',
+      feeType: 'quadratic',
+      feeMultiplier: 1,
+      settlementSources: [{ name: 'National Weather Service', url: `https://forecast.weather.gov/product.php?site=${c.station.cli.site}&product=CLI&issuedby=${c.station.cli.issuedBy}` }],
+    };
+  });
+  const data: StaticWorldData = {
+    cities,
+    dates,
+    ...(opts.now ? { now: opts.now } : {}),
+    cli,
+    ghcn,
+    observations: [],
+    dailyForecasts: [],
+    hourlyForecasts: [],
+    mos: acc.mos,
+    series,
+    events,
+    candles: [...acc.candles.values()],
+    trades: acc.trades,
+    orderbooks: [],
+  };
+  return new RecordedWorld(`recorded dir=${dir} ${dates.from}..${dates.to}`, data, acc.mos);
+}
