@@ -110,3 +110,32 @@ export const SandboxArgsSchema = z.object({
     .refine((n) => n >= 1 && n <= 65535, { error: (i) => `--port: ${JSON.stringify(i.input)} is not a port number (1-65535)` })
     .optional(),
 });
+
+export const ValidateArgsSchema = z
+  .object({
+    cities: cityList.optional(),
+    from: realDate('--from').optional(),
+    to: realDate('--to').optional(),
+    asOf: z
+      .string()
+      .refine((v) => DateTime.fromISO(v).isValid, { error: (i) => `--as-of: ${JSON.stringify(i.input)} is not an ISO instant (e.g. 2025-04-01T00:00:00Z)` })
+      .transform((v) => DateTime.fromISO(v, { zone: 'utc' }).toISO()!)
+      .optional(),
+    reportId: z.string().optional(),
+    thresholds: z
+      .string()
+      .transform((v, ctx) => {
+        try {
+          return JSON.parse(v) as Record<string, unknown>;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `--thresholds: ${JSON.stringify(v)} is not JSON (e.g. '{"minCoveragePct":90}')` });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    workers: z.boolean().default(true),
+    down: z.boolean().default(false),
+    json: z.boolean().default(false),
+  })
+  .refine((a) => !a.from || !a.to || a.from <= a.to, { error: '--from must not be after --to' });
+export type ValidateArgs = z.infer<typeof ValidateArgsSchema>;

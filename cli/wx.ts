@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, temporalUiUrl, type Config } from '../temporal.config';
 import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
-import { parseArgs, worldOverrides, SandboxArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError } from './args';
+import { parseArgs, worldOverrides, SandboxArgsSchema, ValidateArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError } from './args';
 
 // Subcommands import the Temporal SDK, drizzle and the runtime lazily, so that `--help`, `ui` and
 // argument errors answer at once.
@@ -55,6 +55,27 @@ export function buildProgram(): Command {
       const result = await runStart(config, args, log, say);
       if (args.json) out(JSON.stringify({ ...result.summary, runId: result.runId, resumed: result.resumed, link: result.link }, null, 2));
       if (!result.summary.ok) process.exitCode = 1;
+    });
+
+  program
+    .command('validate')
+    .description('validate the database: coverage, freshness, candle gaps, DST days, anomalies, settlement disagreements, forecast skill; JSON + HTML report')
+    .option('--cities <list>', 'comma-separated cities (default: every configured city)')
+    .option('--from <date>', 'first date, YYYY-MM-DD')
+    .option('--to <date>', 'last date, YYYY-MM-DD')
+    .option('--as-of <instant>', 'reference time for freshness (default: now)')
+    .option('--report-id <id>', 'file name of the report (default: from the workflow id)')
+    .option('--thresholds <json>', 'threshold overrides, e.g. \'{"minCoveragePct":90,"maxStalenessHours":48}\'')
+    .option('--no-workers', 'do not run workers in this process')
+    .option('--json', 'print the result as JSON')
+    .action(async (raw) => {
+      const args = parseArgs(ValidateArgsSchema, raw);
+      const { config, log } = context(program);
+      const say = args.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
+      const { runValidate } = await import('./commands/validate');
+      const result = await runValidate(config, args, log, say);
+      if (args.json) out(JSON.stringify(result, null, 2));
+      if (!result.ok) process.exitCode = 1;
     });
 
   program

@@ -1,5 +1,6 @@
 // Every workflow type the workers register; the bundle is built from this file.
 export { pipelineWorkflow } from './pipeline';
 export { registryWorkflow } from './registry';
+export { backfillWorkflow, backfillCityWorkflow } from './backfill';
 export { forecastSnapshotWorkflow, candlePollWorkflow } from './live-ingest';
 export { validateWorkflow, validateCityWorkflow } from './validate';

@@ -54,7 +54,7 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
   }
 
   it('runs the built stage per city, reports unbuilt stages as not built, and sets City/Stage', async () => {
-    const workers = await createWorkers({ config, roles: ['pipeline', 'ingest'], connection, deps: { db: db.db, log, config } });
+    const workers = await createWorkers({ config, roles: ['pipeline', 'ingest'], connection, deps: { db: db.db, pool: db.pool, log, config } });
     const cities = ['chicago', 'austin'];
     const workflowId = pipelineWorkflowId(cities, ['chicago', 'austin', 'denver', 'los_angeles', 'miami', 'philadelphia'], '2025-01-01', '2025-01-31');
     const summary = (await run(workers, async () => {
@@ -95,7 +95,7 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
 
   it('is idempotent: a second run leaves the same rows', async () => {
     const before = await db.db.select({ n: count() }).from(kalshiSeries);
-    const workers = await createWorkers({ config, roles: ['pipeline', 'ingest'], connection, deps: { db: db.db, log, config } });
+    const workers = await createWorkers({ config, roles: ['pipeline', 'ingest'], connection, deps: { db: db.db, pool: db.pool, log, config } });
     await run(workers, () =>
       env.client.workflow.execute<typeof pipelineWorkflow>('pipelineWorkflow', {
         workflowId: `again-${randomBytes(3).toString('hex')}`,
@@ -108,7 +108,7 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
   });
 
   it('reports a failing stage as failed, per city, and fails the run with the summary attached', async () => {
-    const real = createRegistryActivities({ db: db.db, log, config });
+    const real = createRegistryActivities({ db: db.db, pool: db.pool, log, config });
     const attempts: Record<string, number> = {};
     const failing = {
       async seedCityRegistry(city: string) {
@@ -117,7 +117,7 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
         return real.seedCityRegistry(city);
       },
     };
-    const workers = await createWorkers({ config, roles: ['pipeline', 'ingest'], connection, deps: { db: db.db, log, config }, activityOverrides: { ingest: failing } });
+    const workers = await createWorkers({ config, roles: ['pipeline', 'ingest'], connection, deps: { db: db.db, pool: db.pool, log, config }, activityOverrides: { ingest: failing } });
     const error = (await run(workers, () =>
       env.client.workflow
         .execute<typeof pipelineWorkflow>('pipelineWorkflow', {

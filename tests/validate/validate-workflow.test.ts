@@ -58,7 +58,7 @@ describe('validate workflow (real dev server, real PostgreSQL)', () => {
       namespace: config.temporal.namespace,
       taskQueue,
       workflowBundle: bundle,
-      activities: createValidateActivities({ db: db.db, log, config }),
+      activities: createValidateActivities({ db: db.db, pool: db.pool, log, config }),
     });
 
   afterAll(async () => {
@@ -262,7 +262,7 @@ describe('validate workflow (real dev server, real PostgreSQL)', () => {
   });
 
   it('the ingest worker registers the validate activities', () => {
-    const acts = activitiesFor('ingest', { db: db.db, log, config }) as Record<string, unknown>;
+    const acts = activitiesFor('ingest', { db: db.db, pool: db.pool, log, config }) as Record<string, unknown>;
     for (const name of ['validateObservations', 'validateForecasts', 'validateSettlements', 'validateMarkets', 'validateForecastSkill', 'writeValidationReport']) {
       expect(typeof acts[name]).toBe('function');
     }

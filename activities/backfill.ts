@@ -1,0 +1,170 @@
+/**
+ * Stage `backfill`: the slice activity. One call = one source for one city over one calendar month at
+ * most; it iterates the slice's chunks (schemas/backfill.ts sliceChunks) and for each:
+ *   1. fetches every row of the chunk through the API clients (nothing written yet);
+ *   2. upserts them all in ONE transaction (db/bulk-upsert.ts), plus rows derived inside it;
+ *   3. heartbeats the checkpoint { nextChunk, rows }.
+ * A retried attempt (the worker died, the heartbeat timed out) resumes from the last checkpoint in
+ * activityInfo().heartbeatDetails; a chunk committed after the last heartbeat reached the server is
+ * redone, which changes nothing (upserts). Rows never leave the worker: the result is counts only.
+ */
+import pg from 'pg';
+import { ApplicationFailure, CancelledFailure, Context, activityInfo, heartbeat } from '@temporalio/activity';
+import { bulkUpsert } from '../db/bulk-upsert';
+import { NonRetryableHttpError, PayloadShapeError } from '../clients/http';
+import { IemClient } from '../clients/iem';
+import { KalshiClient } from '../clients/kalshi';
+import { NceiClient } from '../clients/ncei';
+import { OpenMeteoClient } from '../clients/open-meteo';
+import { VisualCrossingClient } from '../clients/visualcrossing';
+import { SliceInputSchema, sliceChunks, type BackfillSource, type SliceCheckpoint, type SliceInput, type SliceResult } from '../schemas/backfill';
+import { apiBaseUrl, type Config } from '../temporal.config';
+import type { Logger } from '../lib/logger';
+import type { ActivityDeps } from './index';
+import { forecastsAdapter } from './backfill/forecasts';
+import { kalshiAdapter } from './backfill/kalshi';
+import { observationsAdapter } from './backfill/observations';
+import { settlementsAdapter } from './backfill/settlements';
+import type { AdapterFactory, BackfillClients } from './backfill/types';
+
+export const ADAPTERS: Record<BackfillSource, AdapterFactory> = {
+  kalshi: kalshiAdapter,
+  observations: observationsAdapter,
+  settlements: settlementsAdapter,
+  forecasts: forecastsAdapter,
+};
+
+/** Clients from the configuration; in the local sandbox without client-side rate limits. */
+export function backfillClients(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): BackfillClients {
+  const sandbox = config.apis.mode === 'sandbox' && config.world.kind !== 'real';
+  const fast = sandbox ? { rateLimit: { limit: 10_000, intervalMs: 1000 } } : {};
+  const once = <T>(make: () => T) => {
+    let v: T | undefined;
+    return () => (v ??= make());
+  };
+  return {
+    kalshi: once(() => new KalshiClient({ baseUrl: apiBaseUrl(config, 'kalshi'), log, ...(sandbox ? { rateLimit: null } : {}) })),
+    iem: once(() => new IemClient({ baseUrl: apiBaseUrl(config, 'iem'), log, ...fast })),
+    ncei: once(() => new NceiClient({ baseUrl: apiBaseUrl(config, 'ncei'), log, ...fast })),
+    visualCrossing: once(() => {
+      // The secret is read here, in the worker, never passed through workflow arguments.
+      const apiKey = env.VISUAL_CROSSING_API_KEY || (sandbox ? 'sandbox-key' : '');
+      if (!apiKey) {
+        throw ApplicationFailure.create({ type: 'InvalidConfig', nonRetryable: true, message: 'VISUAL_CROSSING_API_KEY is not set: forecasts from Visual Crossing need it' });
+      }
+      return new VisualCrossingClient({ baseUrl: apiBaseUrl(config, 'visualCrossing'), apiKey, log, ...fast });
+    }),
+    openMeteo: once(
+      () =>
+        new OpenMeteoClient({
+          baseUrl: apiBaseUrl(config, 'openMeteo'),
+          historicalForecastBaseUrl: apiBaseUrl(config, 'openMeteoHistoricalForecast'),
+          previousRunsBaseUrl: apiBaseUrl(config, 'openMeteoPreviousRuns'),
+          log,
+          ...fast,
+        }),
+    ),
+  };
+}
+
+/** Failures that retrying cannot fix become non-retryable ApplicationFailures with a clear type. */
+export function classify(err: unknown, where: string): unknown {
+  if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
+  const message = `${where}: ${err instanceof Error ? err.message : String(err)}`;
+  if (err instanceof PayloadShapeError) return ApplicationFailure.create({ type: 'PayloadShape', nonRetryable: true, message, cause: err });
+  if (err instanceof NonRetryableHttpError) {
+    const clientError = err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429;
+    // Without a 4xx status it is a transient failure the client gave up on: the activity retries later.
+    return ApplicationFailure.create({ type: clientError ? 'HttpClientError' : 'HttpUnavailable', nonRetryable: clientError, message, cause: err });
+  }
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^(22|23)/.test(code)) {
+    return ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `${message} (SQLSTATE ${code})`, cause: err as Error });
+  }
+  return err instanceof Error ? new Error(message, { cause: err }) : new Error(message);
+}
+
+export function createBackfillActivities({ db, pool: givenPool, log, config }: ActivityDeps) {
+  // The pool behind `db` (drizzle's $client) when the caller passed none.
+  const pool: pg.Pool = givenPool ?? (db as unknown as { $client: pg.Pool }).$client;
+
+  return {
+    async backfillSlice(raw: SliceInput): Promise<SliceResult> {
+      const parsed = SliceInputSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `backfillSlice: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+      }
+      const input = parsed.data;
+      const info = activityInfo();
+      const ctx = Context.current();
+      const started = Date.now();
+      const chunks = sliceChunks(input.source, input);
+      const saved = info.heartbeatDetails as SliceCheckpoint | undefined;
+      const checkpoint: SliceCheckpoint = {
+        nextChunk: Math.min(Math.max(0, saved?.nextChunk ?? 0), chunks.length),
+        rows: saved?.rows ?? 0,
+      };
+      const resumedFromChunk = checkpoint.nextChunk;
+      const slog = log.child({ city: input.city, source: input.source, slice: `${input.from}..${input.to}`, attempt: info.attempt });
+      if (resumedFromChunk > 0) slog.info({ resumedFromChunk, chunks: chunks.length }, 'backfill: resuming slice from its checkpoint');
+
+      const adapter = ADAPTERS[input.source]({
+        city: input.city,
+        slice: { from: input.from, to: input.to },
+        forecastLeadDays: input.forecastLeadDays,
+        clients: backfillClients(config, slog),
+        log: slog,
+      });
+      // Between checkpoints (slow requests, retries with backoff) the last checkpoint keeps the worker
+      // visibly alive; the SDK throttles what reaches the server.
+      const keepAlive = setInterval(() => heartbeat({ ...checkpoint }), 1000);
+      try {
+        heartbeat({ ...checkpoint });
+        for (let i = checkpoint.nextChunk; i < chunks.length; i++) {
+          if (ctx.cancellationSignal.aborted) throw new CancelledFailure('backfill slice cancelled');
+          const chunk = chunks[i]!;
+          const where = `${input.source} ${input.city} ${chunk.from}..${chunk.to}`;
+          let rows = 0;
+          try {
+            const batches = await adapter.fetch(chunk);
+            const client = await pool.connect();
+            try {
+              await client.query('BEGIN');
+              for (const b of batches) rows += (await bulkUpsert(client, b.table, b.rows as never[], b.opts)).rows;
+              if (adapter.afterUpsert) rows += await adapter.afterUpsert(client, chunk);
+              await client.query('COMMIT');
+            } catch (err) {
+              await client.query('ROLLBACK').catch(() => undefined);
+              throw err;
+            } finally {
+              client.release();
+            }
+          } catch (err) {
+            throw classify(err, where);
+          }
+          checkpoint.nextChunk = i + 1;
+          checkpoint.rows += rows;
+          heartbeat({ ...checkpoint });
+          slog.debug({ chunk: i, of: chunks.length, rows }, 'backfill: chunk committed');
+        }
+      } finally {
+        clearInterval(keepAlive);
+      }
+      const ms = Date.now() - started;
+      slog.info({ chunks: chunks.length, rows: checkpoint.rows, resumedFromChunk, ms }, 'backfill: slice done');
+      return {
+        city: input.city,
+        source: input.source,
+        from: input.from,
+        to: input.to,
+        chunks: chunks.length,
+        rows: checkpoint.rows,
+        resumedFromChunk,
+        attempt: info.attempt,
+        ms,
+      };
+    },
+  };
+}
+
+export type BackfillActivities = ReturnType<typeof createBackfillActivities>;
