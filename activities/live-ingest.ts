@@ -74,13 +74,15 @@ export function createLiveIngestActivities({ pool, log, config }: ActivityDeps) 
 
     async pollOpenMarketCandles(cities: string[], lookbackMinutes: number): Promise<CandlePollResult> {
       const kalshi = new KalshiClient({ baseUrl: apiBaseUrl(config, 'kalshi'), log });
-      const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-      const start = new Date(end.getTime() - lookbackMinutes * 60_000);
+      const now = Math.floor(Date.now() / 60_000) * 60_000;
       let markets = 0;
       let candles = 0;
       for (const city of cities.map(cityOrFail)) {
         const seriesTicker = getCity(city).seriesTicker;
         for await (const market of kalshi.listMarkets({ seriesTicker, status: 'open' })) {
+          // The exchange's clock decides what is open; read up to the earlier of now and the close.
+          const end = new Date(Math.min(now, market.closeTime ? market.closeTime.getTime() : now));
+          const start = new Date(end.getTime() - lookbackMinutes * 60_000);
           const rows = await kalshi.getCandles({ seriesTicker, ticker: market.ticker, periodMinutes: 1, start, end, market });
           const client = await pool.connect();
           try {
