@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { benchRuntimeStart, median, type Sample } from './runtime-start';
+import { benchBulkUpsert, printBulkUpsert } from './bulk-upsert';
 
 const rounds = Number(process.env.WX_BENCH_ROUNDS ?? 3);
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
@@ -20,6 +21,9 @@ for (const kind of ['cold', 'warm', 'reuse'] as const) {
   rows[kind] = { 'total ms': of('totalMs'), 'postgres ms': of('postgresMs'), 'temporal ms': of('temporalMs'), 'migrations ms': of('migrationsMs') };
 }
 console.table(rows);
+console.log('\n## bulk upsert vs raw COPY (bench/bulk-upsert.ts; local PostgreSQL, WX_BENCH_PG_URL)');
+const bulk = await benchBulkUpsert();
+printBulkUpsert(bulk);
 mkdirSync(join('data', 'bench'), { recursive: true });
-writeFileSync(join('data', 'bench', 'results.json'), JSON.stringify({ at: new Date().toISOString(), runtimeStart: { rounds, samples, medians: rows } }, null, 2));
+writeFileSync(join('data', 'bench', 'results.json'), JSON.stringify({ at: new Date().toISOString(), runtimeStart: { rounds, samples, medians: rows }, bulkUpsert: bulk }, null, 2));
 console.log('written: data/bench/results.json');

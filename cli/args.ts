@@ -139,3 +139,31 @@ export const ValidateArgsSchema = z
   })
   .refine((a) => !a.from || !a.to || a.from <= a.to, { error: '--from must not be after --to' });
 export type ValidateArgs = z.infer<typeof ValidateArgsSchema>;
+
+const sourceList = z.string().transform((s, ctx) => {
+  const known = ['kalshi', 'observations', 'settlements', 'forecasts'] as const;
+  const out: Array<(typeof known)[number]> = [];
+  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    if (!(known as readonly string[]).includes(part)) {
+      ctx.addIssue({ code: 'custom', message: `--sources: unknown source ${JSON.stringify(part)} (expected some of ${known.join(', ')})` });
+      return z.NEVER;
+    }
+    out.push(part as (typeof known)[number]);
+  }
+  return [...new Set(out)];
+});
+
+export const BackfillArgsSchema = z
+  .object({
+    ...WorldArgsShape,
+    cities: cityList.optional(),
+    from: realDate('--from').optional(),
+    to: realDate('--to').optional(),
+    sources: sourceList.optional(),
+    workers: z.boolean().default(true),
+    down: z.boolean().default(false),
+    json: z.boolean().default(false),
+  })
+  .refine((a) => !a.from || !a.to || a.from <= a.to, { error: '--from must not be after --to' })
+  .refine((a) => a.world !== 'recorded' || !!a.worldDir, { error: '--world recorded needs --world-dir DIR (a directory laid out like shared/data/real)' });
+export type BackfillArgs = z.infer<typeof BackfillArgsSchema>;

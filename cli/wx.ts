@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, temporalUiUrl, type Config } from '../temporal.config';
 import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
-import { parseArgs, worldOverrides, SandboxArgsSchema, ValidateArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError } from './args';
+import { parseArgs, worldOverrides, BackfillArgsSchema, SandboxArgsSchema, ValidateArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError } from './args';
 
 // Subcommands import the Temporal SDK, drizzle and the runtime lazily, so that `--help`, `ui` and
 // argument errors answer at once.
@@ -55,6 +55,30 @@ export function buildProgram(): Command {
       const result = await runStart(config, args, log, say);
       if (args.json) out(JSON.stringify({ ...result.summary, runId: result.runId, resumed: result.resumed, link: result.link }, null, 2));
       if (!result.summary.ok) process.exitCode = 1;
+    });
+
+  program
+    .command('backfill')
+    .description('backfill observations, forecasts, settlements, Kalshi markets, candles and trades into PostgreSQL (resumable; re-running changes nothing)')
+    .option('--cities <list>', 'comma-separated cities (default: every configured city)')
+    .option('--from <date>', 'first date, YYYY-MM-DD')
+    .option('--to <date>', 'last date, YYYY-MM-DD')
+    .option('--sources <list>', 'some of kalshi, observations, settlements, forecasts (default: all)')
+    .option('--world <kind>', 'generated (default), recorded (--world-dir) or real')
+    .option('--world-dir <dir>', 'a directory laid out like shared/data/real, for --world recorded')
+    .option('--seed <n>', 'seed of the generated world')
+    .option('--inefficiency <kind>', 'none, underreaction or longshot')
+    .option('--no-workers', 'do not run workers in this process')
+    .option('--down', 'stop the embedded servers at the end')
+    .option('--json', 'print the final progress as JSON')
+    .action(async (raw) => {
+      const args = parseArgs(BackfillArgsSchema, raw);
+      const { config, log } = context(program, worldOverrides(args));
+      const say = args.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
+      const { runBackfill } = await import('./commands/backfill');
+      const result = await runBackfill(config, args, log, say);
+      if (args.json) out(JSON.stringify(result, null, 2));
+      if (result.status !== 'done') process.exitCode = 1;
     });
 
   program

@@ -15,7 +15,11 @@ export function installTemporalRuntimeLogger(log: Logger): void {
     TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
   };
   Runtime.install({
-    logger: new DefaultLogger('WARN', (entry) => log[levels[entry.level]]({ ...entry.meta, sdk: true }, entry.message)),
+    logger: new DefaultLogger('WARN', (entry) => {
+      // A queue without activities yet (ml, backtest, trading) is expected, not worth a warning.
+      const level = /^No activities registered/.test(entry.message) ? 'debug' : levels[entry.level];
+      log[level]({ ...entry.meta, sdk: true }, entry.message);
+    }),
   });
 }
 

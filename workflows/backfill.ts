@@ -102,7 +102,7 @@ export async function backfillCityWorkflow(raw: BackfillCityInput & { reportTo?:
         if (state.slicesDone === state.slicesTotal) state.status = 'done';
       } catch (err) {
         state.status = 'failed';
-        state.error = `${task.slice.from}..${task.slice.to}: ${rootMessage(err)}`;
+        state.error = `${task.slice.from}..${task.slice.to}: ${failureMessage(err)}`;
         errors.push(`${task.source} ${state.error}`);
       }
       await report();
@@ -212,6 +212,17 @@ export async function backfillWorkflow(raw: BackfillInput): Promise<BackfillProg
     });
   }
   return progress;
+}
+
+/**
+ * What went wrong in an activity, said once: the first ApplicationFailure under the ActivityFailure
+ * (the activity's own message, naming the chunk) with its type, else the innermost cause.
+ */
+function failureMessage(err: unknown): string {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof ApplicationFailure) return e.type ? `${e.message} [${e.type}]` : e.message;
+  }
+  return rootMessage(err);
 }
 
 /** The innermost cause's message: a child's failure wraps the activity's, which wraps the real one. */

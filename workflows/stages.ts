@@ -14,8 +14,8 @@ export interface StageDefinition {
  */
 export const STAGES: readonly StageDefinition[] = [
   { name: 'registry', workflowType: 'registryWorkflow', queue: 'ingest', description: 'city, station and series registry' },
-  { name: 'backfill', queue: 'ingest', description: 'observations, forecasts, settlements, markets, candles' },
-  { name: 'validate', queue: 'ingest', description: 'coverage, freshness, DST and candle gaps' },
+  { name: 'backfill', workflowType: 'backfillCityWorkflow', queue: 'ingest', description: 'observations, forecasts, settlements, markets, candles' },
+  { name: 'validate', workflowType: 'validateCityWorkflow', queue: 'ingest', description: 'coverage, freshness, DST and candle gaps' },
   { name: 'dataset', queue: 'ml', description: 'market-clock feature datasets cached to Parquet' },
   { name: 'tune', queue: 'ml', description: 'TPE study of model hyper-parameters' },
   { name: 'train', queue: 'ml', description: 'per-city ordinal models exported to ONNX' },

@@ -1,0 +1,108 @@
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import cliProgress from 'cli-progress';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../../temporal.config';
+import { workflowUiLink } from '../../temporal.config';
+import type { Logger } from '../../lib/logger';
+import { CITIES } from '../../domain/cities';
+import { BACKFILL_SOURCES, backfillWorkflowId, type BackfillInput, type BackfillProgress, type BackfillSource, type SourceProgress } from '../../schemas/backfill';
+import { ALL_CITIES, CITY, STAGE } from '../../workflows/search-attributes';
+import { backfillProgressQuery, type backfillWorkflow } from '../../workflows/backfill';
+import { withSession, type Out } from '../session';
+import type { BackfillArgs } from '../args';
+
+function line(source: string, p: SourceProgress | undefined): string {
+  if (!p) return `${source.padEnd(12)} pending`;
+  return `${source.padEnd(12)} ${p.status.padEnd(7)} chunks ${p.chunksDone}/${p.chunksTotal}  rows ${p.rows.toLocaleString('en-US')}  ${Math.round(p.rowsPerSecond).toLocaleString('en-US')} rows/s`;
+}
+
+/**
+ * `wx backfill`: runs backfillWorkflow (one child per city, one activity per source and month) with
+ * workers in this process, and shows a bar per source with chunk counts, rows and rates (plain lines
+ * when stdout is not a terminal).
+ */
+export async function runBackfill(config: Config, args: BackfillArgs, log: Logger, out: Out): Promise<BackfillProgress> {
+  const cities = args.cities ?? config.cities;
+  const from = args.from ?? config.pipeline.from;
+  const to = args.to ?? config.pipeline.to;
+  const sources = args.sources ?? [...BACKFILL_SOURCES];
+  // `backfills/...`: a one-city parent must not take the id of its own per-city child.
+  const workflowId = backfillWorkflowId(cities, CITIES.map((c) => c.id), from, to);
+  return withSession(config, log, out, { sandboxRange: { from, to }, workers: args.workers, down: args.down }, async ({ client, startWorkers }) => {
+    const input: BackfillInput = { cities, from, to, sources, taskQueue: config.temporal.taskQueues.ingest };
+    const handle = await client.workflow.start<typeof backfillWorkflow>('backfillWorkflow', {
+      workflowId,
+      taskQueue: config.temporal.taskQueues.ingest,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [
+        { key: CITY, value: cities.length === 1 ? cities[0]! : ALL_CITIES },
+        { key: STAGE, value: 'backfill' },
+      ],
+    });
+    out(`wx: backfill ${workflowId} run ${handle.firstExecutionRunId} (${workflowUiLink(config, workflowId, handle.firstExecutionRunId)})`);
+    const result = handle.result();
+    await startWorkers(result);
+    const final = await follow(handle, result, sources, out, args.json ? false : process.stdout.isTTY === true);
+    for (const s of sources) out(`  ${line(s, final.totals[s])}`);
+    out(`backfill ${final.status}: ${Object.values(final.totals).reduce((n, p) => n + (p?.rows ?? 0), 0).toLocaleString('en-US')} rows`);
+    return final;
+  });
+}
+
+async function follow(
+  handle: WorkflowHandle<typeof backfillWorkflow>,
+  result: Promise<BackfillProgress>,
+  sources: BackfillSource[],
+  out: Out,
+  tty: boolean,
+): Promise<BackfillProgress> {
+  let settled = false;
+  const final = result.then(
+    (progress) => ({ progress }),
+    (error: unknown) => ({ error }),
+  );
+  void final.then(() => (settled = true));
+  const multi = tty ? new cliProgress.MultiBar({ format: ' {source} [{bar}] {value}/{total} chunks | {rows} rows | {rate} rows/s', hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic) : undefined;
+  const bars = new Map<string, cliProgress.SingleBar>();
+  const printed = new Map<string, string>();
+  const show = (p: BackfillProgress) => {
+    for (const s of sources) {
+      const t = p.totals[s];
+      if (multi) {
+        const payload = { source: s.padEnd(12), rows: (t?.rows ?? 0).toLocaleString('en-US'), rate: Math.round(t?.rowsPerSecond ?? 0).toLocaleString('en-US') };
+        let bar = bars.get(s);
+        if (!bar) bars.set(s, (bar = multi.create(Math.max(1, t?.chunksTotal ?? 1), 0, payload)));
+        bar.setTotal(Math.max(1, t?.chunksTotal ?? 1));
+        bar.update(t?.chunksDone ?? 0, payload);
+      } else {
+        const l = line(s, t);
+        if (printed.get(s) !== l) {
+          printed.set(s, l);
+          out(`  ${l}`);
+        }
+      }
+    }
+  };
+  try {
+    while (!settled) {
+      try {
+        show(await handle.query(backfillProgressQuery) as BackfillProgress);
+      } catch (err) {
+        if (!(err instanceof Error) || !/no poller|timeout|deadline/i.test(err.message)) throw err;
+      }
+      await Promise.race([final, sleep(1000)]);
+    }
+  } finally {
+    multi?.stop();
+  }
+  const outcome = await final;
+  if ('progress' in outcome) return outcome.progress;
+  const err = outcome.error;
+  if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.details?.[0]) {
+    return err.cause.details[0] as BackfillProgress;
+  }
+  throw err;
+}
