@@ -39,5 +39,13 @@ export async function startConfiguredSandbox(
     cities: config.cities,
     dates: { from, to },
   });
-  return startSandbox({ port: opts.port ?? config.apis.sandboxPort, world, routes: ALL_ROUTES, faults: opts.faults, log });
+  const port = opts.port ?? config.apis.sandboxPort;
+  try {
+    return await startSandbox({ port, world, routes: ALL_ROUTES, faults: opts.faults, log });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`the sandbox's port ${port} on 127.0.0.1 is in use (another wx start or wx sandbox?): set WX_SANDBOX_PORT`);
+    }
+    throw err;
+  }
 }

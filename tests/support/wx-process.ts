@@ -19,7 +19,7 @@ export interface WxWorld {
 export async function newWxWorld(): Promise<WxWorld> {
   // Under /tmp: the embedded PostgreSQL runs as the `postgres` user, who must reach the directory.
   const dataDir = mkdtempSync(join(tmpdir(), 'wx-e2e-'));
-  const [tport, uiPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+  const [tport, uiPort, pgPort, sandboxPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   return {
     dataDir,
     env: {
@@ -27,6 +27,7 @@ export async function newWxWorld(): Promise<WxWorld> {
       WX_TEMPORAL_PORT: String(tport),
       WX_TEMPORAL_UI_PORT: String(uiPort),
       WX_PG_PORT: String(pgPort),
+      WX_SANDBOX_PORT: String(sandboxPort),
       WX_LOG_LEVEL: 'info',
     },
     temporalAddress: `127.0.0.1:${tport}`,
