@@ -8,7 +8,8 @@ export default defineConfig({
     // Integration tests start real servers (PostgreSQL, Temporal); two cores, so keep files few at once.
     fileParallelism: true,
     maxWorkers: 2,
-    testTimeout: 60_000,
+    // Safety limits only (no timed assertions): integration tests start real servers on two busy cores.
+    testTimeout: 180_000,
     hookTimeout: 180_000,
   },
 });

@@ -103,6 +103,8 @@ export function createBackfillActivities({ db, pool: givenPool, log, config }: A
       const checkpoint: SliceCheckpoint = {
         nextChunk: Math.min(Math.max(0, saved?.nextChunk ?? 0), chunks.length),
         rows: saved?.rows ?? 0,
+        source: input.source,
+        chunks: chunks.length,
       };
       const resumedFromChunk = checkpoint.nextChunk;
       const slog = log.child({ city: input.city, source: input.source, slice: `${input.from}..${input.to}`, attempt: info.attempt });

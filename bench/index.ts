@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { benchRuntimeStart, median, type Sample } from './runtime-start';
 import { benchBulkUpsert, printBulkUpsert } from './bulk-upsert';
+import { benchMainJob, printMainJob } from './main-job';
 
 const rounds = Number(process.env.WX_BENCH_ROUNDS ?? 3);
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
@@ -24,6 +25,9 @@ console.table(rows);
 console.log('\n## bulk upsert vs raw COPY (bench/bulk-upsert.ts; local PostgreSQL, WX_BENCH_PG_URL)');
 const bulk = await benchBulkUpsert();
 printBulkUpsert(bulk);
+console.log('\n## main job on its defaults (bench/main-job.ts)');
+const mainJob = await benchMainJob();
+printMainJob(mainJob);
 mkdirSync(join('data', 'bench'), { recursive: true });
-writeFileSync(join('data', 'bench', 'results.json'), JSON.stringify({ at: new Date().toISOString(), runtimeStart: { rounds, samples, medians: rows }, bulkUpsert: bulk }, null, 2));
+writeFileSync(join('data', 'bench', 'results.json'), JSON.stringify({ at: new Date().toISOString(), runtimeStart: { rounds, samples, medians: rows }, bulkUpsert: bulk, mainJob }, null, 2));
 console.log('written: data/bench/results.json');

@@ -67,6 +67,9 @@ export interface SliceCheckpoint {
   nextChunk: number;
   /** Rows upserted by the committed chunks (over every attempt). */
   rows: number;
+  /** Which slice this is, so that a live view (wx backfill) can show chunk progress within a slice. */
+  source?: BackfillSource;
+  chunks?: number;
 }
 
 /** What a slice activity returns: counts only, never rows. */

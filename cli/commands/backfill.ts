@@ -1,12 +1,12 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import cliProgress from 'cli-progress';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../temporal.config';
 import { workflowUiLink } from '../../temporal.config';
 import type { Logger } from '../../lib/logger';
 import { CITIES } from '../../domain/cities';
-import { BACKFILL_SOURCES, backfillWorkflowId, type BackfillInput, type BackfillProgress, type BackfillSource, type SourceProgress } from '../../schemas/backfill';
+import { BACKFILL_SOURCES, backfillCityWorkflowId, backfillWorkflowId, type SliceCheckpoint, type BackfillInput, type BackfillProgress, type BackfillSource, type SourceProgress } from '../../schemas/backfill';
 import { ALL_CITIES, CITY, STAGE } from '../../workflows/search-attributes';
 import { backfillProgressQuery, type backfillWorkflow } from '../../workflows/backfill';
 import { withSession, type Out } from '../session';
@@ -52,6 +52,34 @@ export async function runBackfill(config: Config, args: BackfillArgs, log: Logge
   });
 }
 
+/**
+ * The progress query counts a slice's chunks when the slice (a month) finishes; the chunks committed
+ * inside running slices are in their heartbeat details, which the server keeps with each pending
+ * activity of the per-city workflows.
+ */
+async function withRunningSlices(handle: WorkflowHandle<typeof backfillWorkflow>, progress: BackfillProgress): Promise<BackfillProgress> {
+  const totals = structuredClone(progress.totals);
+  for (const city of Object.keys(progress.cities)) {
+    let described;
+    try {
+      described = await handle.client.getHandle(backfillCityWorkflowId(city, progress.from, progress.to)).describe();
+    } catch {
+      continue; // not started yet
+    }
+    for (const pending of described.raw.pendingActivities ?? []) {
+      const payload = pending.heartbeatDetails?.payloads?.[0];
+      if (!payload) continue;
+      const cp = defaultPayloadConverter.fromPayload<SliceCheckpoint>(payload);
+      const t = cp.source ? totals[cp.source] : undefined;
+      if (t) {
+        t.chunksDone += cp.nextChunk;
+        t.rows += cp.rows;
+      }
+    }
+  }
+  return { ...progress, totals };
+}
+
 async function follow(
   handle: WorkflowHandle<typeof backfillWorkflow>,
   result: Promise<BackfillProgress>,
@@ -89,7 +117,8 @@ async function follow(
   try {
     while (!settled) {
       try {
-        show(await handle.query(backfillProgressQuery) as BackfillProgress);
+        const progress = (await handle.query(backfillProgressQuery)) as BackfillProgress;
+        show(await withRunningSlices(handle, progress));
       } catch (err) {
         if (!(err instanceof Error) || !/no poller|timeout|deadline/i.test(err.message)) throw err;
       }

@@ -39,7 +39,8 @@ async function counts(world: WxWorld): Promise<Record<string, number>> {
   }
 }
 
-describe('wx start on the embedded defaults', () => {
+// Each test runs `wx start` several times (servers, workers, a backfill): minutes on two busy cores.
+describe('wx start on the embedded defaults', { timeout: 400_000 }, () => {
   it('runs the pipeline to a summary with the Web UI link, and a second run reuses the state', async () => {
     const world = await newWxWorld();
     worlds.push(world);

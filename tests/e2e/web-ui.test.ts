@@ -10,7 +10,7 @@ import { newWxWorld, runWx, type WxWorld } from '../support/wx-process';
 
 const range = ['--from', '2025-03-01', '--to', '2025-03-01'];
 
-describe.skipIf(!hasChromium())('Temporal Web UI (headless chromium)', () => {
+describe.skipIf(!hasChromium())('Temporal Web UI (headless chromium)', { timeout: 120_000 }, () => {
   let world: WxWorld;
   let browser: Browser;
 
