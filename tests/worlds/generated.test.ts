@@ -69,6 +69,19 @@ describe('generated world: settlement truth', () => {
     }
   });
 
+  it('observations are continuous across climate-day boundaries (no jump at midnight LST)', () => {
+    // Found by `wx validate` on the main job: days generated one by one used to jump up to 10 °F at the
+    // boundary, which the spike detector rightly flagged.
+    for (const city of CITY_IDS) {
+      const first = climateDayWindowUtc(city, RANGE.from).start.toJSDate();
+      const last = climateDayWindowUtc(city, RANGE.to).end.toJSDate();
+      const obs = w.observations(city, { from: first, to: last });
+      let worst = 0;
+      for (let i = 1; i < obs.length; i++) worst = Math.max(worst, Math.abs(obs[i]!.tempF! - obs[i - 1]!.tempF!));
+      expect({ city, worst: worst < 1.5 }).toEqual({ city, worst: true });
+    }
+  });
+
   it('GHCN TMAX/TMIN in tenths of °C convert back to the CLI values', () => {
     for (const city of CITY_IDS) {
       const cli = w.cliReports(city, RANGE);

@@ -215,11 +215,21 @@ export class CityModel {
     return d.tmin + this.cal.diurnal.eveningFraction * (d.high - d.tmin);
   }
 
+  /**
+   * The temperature at the climate-day boundary after `date` (midnight LST). Both days' curves pass
+   * through it, so observations are continuous across days; it stays below both days' highs, so each
+   * day's maximum is its afternoon peak (the CLI high).
+   */
+  private boundaryTemp(date: string): number {
+    const d = this.day(date);
+    const next = this.day(addDays(date, 1));
+    return Math.min(this.eveningTemp(d), d.high - 0.6, next.high - 0.6);
+  }
+
   private buildObs(date: string): Float64Array {
     const d = this.day(date);
-    const prev = this.day(addDays(date, -1));
     const cfg = this.cal.diurnal;
-    const curve = diurnalCurve(this.eveningTemp(prev), d.tmin, d.high, this.eveningTemp(d), cfg.minHourLst, d.peakMinute / 60);
+    const curve = diurnalCurve(this.boundaryTemp(addDays(date, -1)), d.tmin, d.high, this.boundaryTemp(date), cfg.minHourLst, d.peakMinute / 60);
     const rng = rngFor(this.seed, this.city, date, 'obs');
     const cap = clamp(round1(d.high), d.cli - 0.5, d.cli + 0.4);
     const out = new Float64Array(1440);
@@ -227,7 +237,9 @@ export class CityModel {
     let e = 0;
     for (let m = 0; m < 1440; m++) {
       e = phi * e + Math.sqrt(1 - phi * phi) * cfg.minuteNoiseF * normal(rng);
-      out[m] = Math.min(cap, round1(curve(m / 60) + e));
+      // The noise fades in and out over the first and last hour so that days join at the boundary value.
+      const fade = Math.min(1, m / 60, (1439 - m) / 60);
+      out[m] = Math.min(cap, round1(curve(m / 60) + fade * e));
     }
     out[d.peakMinute] = cap;
     return out;
@@ -270,8 +282,10 @@ export class CityModel {
  * kept below the peak so that the day's maximum is the afternoon peak.
  */
 export function diurnalCurve(start: number, tmin: number, high: number, end: number, minHour: number, peakHour: number): (hour: number) => number {
-  const s = clamp(start, tmin, high - 0.6);
-  const e = clamp(end, tmin, high - 0.6);
+  // Overnight the temperature may also rise toward the morning value (a warm front): only the upper
+  // bound matters, so that the afternoon peak stays the day's maximum.
+  const s = Math.min(start, high - 0.6);
+  const e = Math.min(end, high - 0.6);
   return (x: number) => {
     if (x < minHour) return s + ((tmin - s) * x) / minHour;
     if (x <= peakHour) return tmin + ((high - tmin) * (1 - Math.cos((Math.PI * (x - minHour)) / (peakHour - minHour)))) / 2;
