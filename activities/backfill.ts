@@ -11,6 +11,7 @@
 import pg from 'pg';
 import { ApplicationFailure, CancelledFailure, Context, activityInfo, heartbeat } from '@temporalio/activity';
 import { bulkUpsert } from '../db/bulk-upsert';
+import { inTransaction } from '../db/transaction';
 import { NonRetryableHttpError, PayloadShapeError } from '../clients/http';
 import { IemClient } from '../clients/iem';
 import { KalshiClient } from '../clients/kalshi';
@@ -129,18 +130,12 @@ export function createBackfillActivities({ db, pool: givenPool, log, config }: A
           let rows = 0;
           try {
             const batches = await adapter.fetch(chunk);
-            const client = await pool.connect();
-            try {
-              await client.query('BEGIN');
-              for (const b of batches) rows += (await bulkUpsert(client, b.table, b.rows as never[], b.opts)).rows;
-              if (adapter.afterUpsert) rows += await adapter.afterUpsert(client, chunk);
-              await client.query('COMMIT');
-            } catch (err) {
-              await client.query('ROLLBACK').catch(() => undefined);
-              throw err;
-            } finally {
-              client.release();
-            }
+            rows = await inTransaction(pool, async (client) => {
+              let n = 0;
+              for (const b of batches) n += (await bulkUpsert(client, b.table, b.rows as never[], b.opts)).rows;
+              if (adapter.afterUpsert) n += await adapter.afterUpsert(client, chunk);
+              return n;
+            });
           } catch (err) {
             throw classify(err, where);
           }

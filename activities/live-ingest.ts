@@ -11,6 +11,7 @@ import { VisualCrossingClient } from '../clients/visualcrossing';
 import { OpenMeteoClient } from '../clients/open-meteo';
 import { NwsClient } from '../clients/nws';
 import { bulkUpsert } from '../db/bulk-upsert';
+import { inTransaction } from '../db/transaction';
 import { kalshiCandle, kalshiMarket, wxForecastSnapshot, wxForecastSnapshotHourly } from '../schemas/db';
 import type { DailyForecastRow, HourlyForecastRow } from '../schemas/records';
 import type { CandlePollResult, ForecastSnapshotResult } from '../schemas/live-ingest';
@@ -56,18 +57,10 @@ export function createLiveIngestActivities({ pool, log, config }: ActivityDeps) 
       hourly.push(...(await nws.hourlyForecast(id)));
       sources.push('nws');
 
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(pool, async (client) => {
         await bulkUpsert(client, wxForecastSnapshot, daily);
         await bulkUpsert(client, wxForecastSnapshotHourly, hourly);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
       log.info({ city: id, daily: daily.length, hourly: hourly.length, sources }, 'live ingest: current forecast snapshot');
       return { city: id, dailyRows: daily.length, hourlyRows: hourly.length, sources };
     },
@@ -84,18 +77,10 @@ export function createLiveIngestActivities({ pool, log, config }: ActivityDeps) 
           const end = new Date(Math.min(now, market.closeTime ? market.closeTime.getTime() : now));
           const start = new Date(end.getTime() - lookbackMinutes * 60_000);
           const rows = await kalshi.getCandles({ seriesTicker, ticker: market.ticker, periodMinutes: 1, start, end, market });
-          const client = await pool.connect();
-          try {
-            await client.query('BEGIN');
+          await inTransaction(pool, async (client) => {
             await bulkUpsert(client, kalshiMarket, [market]);
             await bulkUpsert(client, kalshiCandle, rows);
-            await client.query('COMMIT');
-          } catch (err) {
-            await client.query('ROLLBACK');
-            throw err;
-          } finally {
-            client.release();
-          }
+          });
           markets++;
           candles += rows.length;
         }

@@ -27,6 +27,7 @@ import type {
   SettlementRow,
   TradeRow,
 } from '../../schemas/records';
+import { seriesRowFor } from './series';
 import type { DateRange, ForecastSource, UtcRange, World } from '../world';
 import { defaultCalibration, type WorldCalibration } from './generated/calibration';
 import { bookAt, candlesOf, eventSpec, simulate, tradesIn, tradeSummary, type EventSpec, type Inefficiency, type MarketSim } from './generated/market';
@@ -259,21 +260,7 @@ export class GeneratedWorld implements World {
   // ── Kalshi ────────────────────────────────────────────────────────────────────────────────────
 
   series(): SeriesRow[] {
-    return this.cities.map((id) => {
-      const c = getCity(id);
-      return {
-        ticker: c.seriesTicker,
-        cityId: id,
-        title: `Highest temperature in ${c.displayName}`,
-        category: 'Climate and Weather',
-        frequency: 'daily',
-        feeType: 'quadratic',
-        feeMultiplier: 1,
-        settlementSources: [
-          { name: 'National Weather Service', url: `https://forecast.weather.gov/product.php?site=${c.station.cli.site}&product=CLI&issuedby=${c.station.cli.issuedBy}` },
-        ],
-      };
-    });
+    return this.cities.map(seriesRowFor);
   }
 
   /** The event's fixed facts (ladder, times), cached; cheap (no minute simulation). */

@@ -38,6 +38,8 @@ import type { DateRange } from '../world';
 import { num, readCsv, readDly, fToTenthsC, tenthsCToF } from './recorded/csv';
 import { StaticWorld, type StaticWorldData } from './static';
 
+import { seriesRowFor } from './series';
+
 export interface RecordedWorldOptions {
   /** Cities to load (default: all six). */
   cities?: readonly CityId[];
@@ -550,19 +552,7 @@ export function loadRecordedWorld(dir: string, opts: RecordedWorldOptions = {}):
     (a, b) => a.event.eventDate.localeCompare(b.event.eventDate) || a.event.cityId.localeCompare(b.event.cityId),
   );
   const cities = CITY_IDS.filter((c) => acc.cities.has(c));
-  const series = cities.map((id) => {
-    const c = getCity(id);
-    return {
-      ticker: c.seriesTicker,
-      cityId: id,
-      title: `Highest temperature in ${c.displayName}`,
-      category: 'Climate and Weather',
-      frequency: 'daily',
-      feeType: 'quadratic',
-      feeMultiplier: 1,
-      settlementSources: [{ name: 'National Weather Service', url: `https://forecast.weather.gov/product.php?site=${c.station.cli.site}&product=CLI&issuedby=${c.station.cli.issuedBy}` }],
-    };
-  });
+  const series = cities.map(seriesRowFor);
   const data: StaticWorldData = {
     cities,
     dates,

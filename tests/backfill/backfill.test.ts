@@ -182,7 +182,7 @@ describe('backfill workflows (real dev server, real sandbox over HTTP, real Post
     // Only the third climate day was fetched and written; the count carries attempt 1's rows.
     expect(days.rows.map((r) => r.day)).toEqual(['2025-03-03']);
     expect(result.rows).toBe(1000 + days.rows[0]!.n);
-    expect(beats.at(-1)).toEqual({ nextChunk: 3, rows: result.rows });
+    expect(beats.at(-1)).toEqual({ nextChunk: 3, rows: result.rows, source: 'observations', chunks: 3 });
     expect(database.url).toBeTruthy();
   }, 60_000);
 });

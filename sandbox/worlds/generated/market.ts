@@ -20,18 +20,8 @@ import { formatEventTicker, formatMarketTicker } from '../../../domain/tickers';
 import type { CandleRow, OrderbookSnapshot, TradeRow } from '../../../schemas/records';
 import type { WorldCalibration } from './calibration';
 import { addDays, CityModel, MIN } from './model';
-import { normal, normalSf, rngFor, uuidFrom } from './math';
+import { normal, normalSf, poisson, rngFor, uuidFrom } from './math';
 
-/** Poisson draw by inversion given exp(-lambda). */
-function poissonFromExp(rng: () => number, l: number): number {
-  let k = 0;
-  let p = rng();
-  while (p > l && k < 1000) {
-    k++;
-    p *= rng();
-  }
-  return k;
-}
 
 export type Inefficiency = 'none' | 'underreaction' | 'longshot';
 
@@ -154,7 +144,7 @@ export function simulate(model: CityModel, spec: EventSpec, inefficiency: Ineffi
 
   const fair = new Float64Array(M);
   const p = new Float64Array(M);
-  const expNegRate = new Float64Array(M);
+  const rate = new Float64Array(M);
   let runMax = -Infinity;
   let lastI = -1;
   let lastMax = NaN;
@@ -180,7 +170,7 @@ export function simulate(model: CityModel, spec: EventSpec, inefficiency: Ineffi
         for (let j = 0; j < M; j++) s += (p[j] = Math.max(1e-9, fair[j]!) ** LONGSHOT_GAMMA);
         for (let j = 0; j < M; j++) p[j] = p[j]! / s;
       } else p.set(fair);
-      for (let j = 0; j < M; j++) expNegRate[j] = Math.exp(-baseRate * (0.15 + 4 * p[j]! * (1 - p[j]!)));
+      for (let j = 0; j < M; j++) rate[j] = baseRate * (0.15 + 4 * p[j]! * (1 - p[j]!));
     }
 
     const hs = k < 120 ? 2 : 1;
@@ -191,7 +181,7 @@ export function simulate(model: CityModel, spec: EventSpec, inefficiency: Ineffi
       const a = Math.min(99, Math.max(b + 1, Math.round(mid + hs)));
       bid[idx] = b;
       ask[idx] = a;
-      const n = poissonFromExp(rng, expNegRate[j]!);
+      const n = poisson(rng, rate[j]!);
       if (n > 0) {
         const col = cols[j]!;
         const times: number[] = [];
