@@ -3,8 +3,8 @@
  * embedded servers, the sandbox's generated world, workers in the CLI process).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { newWxWorld, runWx, type WxWorld } from '../support/wx-process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { disposeWxWorld, newWxWorld, runWx, type WxWorld } from '../support/wx-process';
 import { embeddedPostgresUrl } from '../../runtime/postgres';
 import { checksums } from '../backfill/helpers';
 
@@ -13,7 +13,7 @@ const range = ['--cities', 'chicago', '--from', '2025-01-01', '--to', '2025-01-0
 describe('wx backfill and wx validate', { timeout: 400_000 }, () => {
   let world: WxWorld | undefined;
   afterAll(async () => {
-    if (world) await runWx(world, ['down']);
+    if (world) await disposeWxWorld(world);
   });
 
   it('backfills with progress per source, changes nothing on a re-run, validates with a report, and fails on a crossed threshold', async () => {
@@ -60,6 +60,7 @@ describe('wx backfill and wx validate', { timeout: 400_000 }, () => {
 
   it('names bad arguments, exit 2', async () => {
     const w = await newWxWorld();
+    try {
     for (const [args, message] of [
       [['backfill', '--sources', 'kalshi,radar'], /--sources: unknown source "radar"/],
       [['validate', '--as-of', 'yesterday'], /--as-of: "yesterday" is not an ISO instant/],
@@ -69,6 +70,9 @@ describe('wx backfill and wx validate', { timeout: 400_000 }, () => {
       const res = await runWx(w, [...args]);
       expect({ args, code: res.code }).toEqual({ args, code: 2 });
       expect(res.stderr).toMatch(message);
+    }
+    } finally {
+      rmSync(w.dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -6,13 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { killTree, newWxWorld, runWx, spawnWx, temporalWorkflowList, type WxWorld } from '../support/wx-process';
+import { disposeWxWorld, killTree, newWxWorld, runWx, spawnWx, temporalWorkflowList, type WxWorld } from '../support/wx-process';
 import { isProcessAlive, waitFor } from '../../runtime/process';
 import { embeddedPostgresUrl } from '../../runtime/postgres';
 
 const worlds: WxWorld[] = [];
 afterAll(async () => {
-  for (const w of worlds) await runWx(w, ['down']);
+  for (const w of worlds) await disposeWxWorld(w);
 });
 
 async function cityRows(world: WxWorld): Promise<string[]> {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { collectConsoleErrors, hasChromium, launchBrowser, screenshot } from '../support/browser';
-import { newWxWorld, runWx, type WxWorld } from '../support/wx-process';
+import { disposeWxWorld, newWxWorld, runWx, type WxWorld } from '../support/wx-process';
 
 const range = ['--from', '2025-03-01', '--to', '2025-03-01'];
 
@@ -25,7 +25,7 @@ describe.skipIf(!hasChromium())('Temporal Web UI (headless chromium)', { timeout
 
   afterAll(async () => {
     await browser?.close();
-    if (world) await runWx(world, ['down']);
+    if (world) await disposeWxWorld(world);
   });
 
   const rowLink = (page: Page, workflowId: string) => page.getByRole('link', { name: workflowId, exact: true });

@@ -3,7 +3,7 @@
  * private data directory on free ports, and can SIGKILL the whole tree.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT, resolveTemporalBinary } from '../../runtime/temporal-cli';
@@ -87,6 +87,12 @@ export function spawnWx(world: WxWorld, args: string[]): WxRun {
       });
     },
   };
+}
+
+/** `wx down`, then the world's data directory goes (it lives under the system temp directory). */
+export async function disposeWxWorld(world: WxWorld): Promise<void> {
+  await runWx(world, ['down']);
+  rmSync(world.dataDir, { recursive: true, force: true });
 }
 
 /** Runs `wx` to completion. */
