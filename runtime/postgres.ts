@@ -24,6 +24,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
 import { ensureDatabase } from '../db/migrate';
+import { isProcessAlive } from './process';
 
 export const EMBEDDED_PG_USER = 'postgres';
 /** The embedded server listens on 127.0.0.1 only; the password keeps other local users out. */
@@ -214,20 +215,6 @@ export function readPostmasterPid(dataDir: string): PostmasterPid | undefined {
   };
 }
 
-/** A live process; a zombie (dead, not yet reaped by its parent) does not count. */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
-  } catch {
-    return !existsSync('/proc/self/stat'); // no /proc: trust kill(pid, 0)
-  }
-}
 
 /** Pids of live PostgreSQL processes whose working directory is `dataDir` (postmaster and backends chdir there). Linux only. */
 async function processesInDir(dataDir: string): Promise<number[]> {
@@ -250,7 +237,7 @@ async function processesInDir(dataDir: string): Promise<number[]> {
  * be the data directory (a recycled pid, or a zombie, is not); elsewhere a live pid is trusted.
  */
 async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {
-  if (!pidAlive(pid)) return false;
+  if (!isProcessAlive(pid)) return false;
   if (!existsSync('/proc/self/cwd')) return true;
   const cwd = await fs.readlink(`/proc/${pid}/cwd`).catch(() => undefined);
   if (cwd === undefined) return false;
@@ -313,7 +300,7 @@ async function withDirLock<T>(dataDir: string, timeoutMs: number, log: Logger, f
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number.parseInt(await fs.readFile(lockPath, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && !isProcessAlive(holder)) {
         await fs.rm(lockPath, { force: true });
         continue;
       }

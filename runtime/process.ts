@@ -2,13 +2,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/logger';
 
+/**
+ * A live process. A zombie (exited, not yet reaped by its parent) does not count: in a container
+ * without an init, a killed server stays a zombie for good, and waiting for it to "exit" would hang.
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    // EPERM: it exists but belongs to someone else, still alive.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    // EPERM: it exists but belongs to someone else, so it may still be alive.
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return !existsSync('/proc/self/stat'); // no /proc: trust kill(pid, 0)
   }
 }
 

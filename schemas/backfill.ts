@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { CityIdSchema } from '../domain/cities';
 import { IsoDateSchema } from '../domain/iso-date';
+import { citiesScope } from './pipeline';
 
 export const BACKFILL_SOURCES = ['kalshi', 'observations', 'settlements', 'forecasts'] as const;
 export const BackfillSourceSchema = z.enum(BACKFILL_SOURCES);
@@ -178,6 +179,5 @@ export function backfillCityWorkflowId(city: string, from: string, to: string): 
  * that a one-city run never takes its child's id).
  */
 export function backfillWorkflowId(cities: readonly string[], allCities: readonly string[], from: string, to: string): string {
-  const scope = cities.length === allCities.length && allCities.every((c) => cities.includes(c)) ? 'all' : [...cities].sort().join('+');
-  return `backfills/${scope}/${from}..${to}`;
+  return `backfills/${citiesScope(cities, allCities)}/${from}..${to}`;
 }

@@ -57,8 +57,12 @@ export function stageWorkflowId(stage: StageName, city: string, from: string, to
   return `${stage}/${city}/${from}..${to}`;
 }
 
+/** The cities part of a workflow id: `all` for every city, else the sorted ids joined with `+`. */
+export function citiesScope(cities: readonly string[], allCities: readonly string[]): string {
+  return cities.length === allCities.length && allCities.every((c) => cities.includes(c)) ? 'all' : [...cities].sort().join('+');
+}
+
 /** The pipeline's id is a function of what it covers, so that re-running `wx start` finds the same run. */
 export function pipelineWorkflowId(cities: readonly string[], allCities: readonly string[], from: string, to: string): string {
-  const scope = cities.length === allCities.length && allCities.every((c) => cities.includes(c)) ? 'all' : [...cities].sort().join('+');
-  return `pipeline/${scope}/${from}..${to}`;
+  return `pipeline/${citiesScope(cities, allCities)}/${from}..${to}`;
 }

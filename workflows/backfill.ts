@@ -25,6 +25,7 @@ import {
   type SourceProgress,
 } from '../schemas/backfill';
 import { CITY, STAGE } from './search-attributes';
+import { rootMessage } from './errors';
 
 /** Progress of a backfill (per-city workflow: its sources; parent: every city plus totals per source). */
 export const backfillProgressQuery = defineQuery<BackfillCityProgress | BackfillProgress>('backfillProgress');
@@ -225,12 +226,6 @@ function failureMessage(err: unknown): string {
   return rootMessage(err);
 }
 
-/** The innermost cause's message: a child's failure wraps the activity's, which wraps the real one. */
-function rootMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** The city progress a failed child attached to its BackfillFailed error. */
 function findDetails(err: unknown): BackfillCityProgress | undefined {

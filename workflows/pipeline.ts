@@ -10,6 +10,7 @@ import type { PipelineInput, PipelineProgress, PipelineSummary, StageProgress } 
 import { stageWorkflowId } from '../schemas/pipeline';
 import { CITY, STAGE } from './search-attributes';
 import { STAGES } from './stages';
+import { rootMessage } from './errors';
 
 export const progressQuery = defineQuery<PipelineProgress>('progress');
 
@@ -94,9 +95,3 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSu
   return summary;
 }
 
-/** The innermost cause's message: a child's failure wraps the activity's, which wraps the real one. */
-function rootMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
-}

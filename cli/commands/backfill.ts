@@ -1,7 +1,6 @@
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter, type QueryDefinition } from '@temporalio/common';
 import cliProgress from 'cli-progress';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../temporal.config';
 import { workflowUiLink } from '../../temporal.config';
 import type { Logger } from '../../lib/logger';
@@ -10,6 +9,7 @@ import { BACKFILL_SOURCES, backfillCityWorkflowId, backfillWorkflowId, type Slic
 import { ALL_CITIES, CITY, STAGE } from '../../workflows/search-attributes';
 import { backfillProgressQuery, type backfillWorkflow } from '../../workflows/backfill';
 import { withSession, type Out } from '../session';
+import { followWorkflow } from '../follow';
 import type { BackfillArgs } from '../args';
 
 function line(source: string, p: SourceProgress | undefined): string {
@@ -87,12 +87,6 @@ async function follow(
   out: Out,
   tty: boolean,
 ): Promise<BackfillProgress> {
-  let settled = false;
-  const final = result.then(
-    (progress) => ({ progress }),
-    (error: unknown) => ({ error }),
-  );
-  void final.then(() => (settled = true));
   const multi = tty ? new cliProgress.MultiBar({ format: ' {source} [{bar}] {value}/{total} chunks | {rows} rows | {rate} rows/s', hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic) : undefined;
   const bars = new Map<string, cliProgress.SingleBar>();
   const printed = new Map<string, string>();
@@ -115,23 +109,14 @@ async function follow(
     }
   };
   try {
-    while (!settled) {
-      try {
-        const progress = (await handle.query(backfillProgressQuery)) as BackfillProgress;
-        show(await withRunningSlices(handle, progress));
-      } catch (err) {
-        if (!(err instanceof Error) || !/no poller|timeout|deadline/i.test(err.message)) throw err;
-      }
-      await Promise.race([final, sleep(1000)]);
-    }
+    return await followWorkflow<BackfillProgress, BackfillProgress>(handle, result, {
+      query: backfillProgressQuery as QueryDefinition<BackfillProgress>,
+      intervalMs: 1000,
+      failureType: 'BackfillFailed',
+      asProgress: (p) => p,
+      show: async (p) => show(p.status === 'running' ? await withRunningSlices(handle, p) : p),
+    });
   } finally {
     multi?.stop();
   }
-  const outcome = await final;
-  if ('progress' in outcome) return outcome.progress;
-  const err = outcome.error;
-  if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.details?.[0]) {
-    return err.cause.details[0] as BackfillProgress;
-  }
-  throw err;
 }

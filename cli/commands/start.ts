@@ -1,6 +1,5 @@
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { followWorkflow } from '../follow';
 import type { Config } from '../../temporal.config';
 import { workflowUiLink } from '../../temporal.config';
 import type { Logger } from '../../lib/logger';
@@ -72,49 +71,23 @@ async function describeRunning(client: Client, workflowId: string): Promise<stri
   }
 }
 
-/** Polls the progress query and prints a line whenever a stage changes; returns the final summary. */
-async function followProgress(
-  handle: WorkflowHandle<typeof pipelineWorkflow>,
-  result: Promise<PipelineSummary>,
-  out: Out,
-): Promise<PipelineSummary> {
-  let settled = false;
-  const final = result.then(
-    (summary) => ({ summary }),
-    (error: unknown) => ({ error }),
-  );
-  void final.then(() => (settled = true));
+/** Prints a line whenever a stage changes; returns the final summary, also of a failed run. */
+function followProgress(handle: WorkflowHandle<typeof pipelineWorkflow>, result: Promise<PipelineSummary>, out: Out): Promise<PipelineSummary> {
   const printed = new Map<string, string>();
-  const show = (p: PipelineProgress) => {
-    p.stages.forEach((s, i) => {
-      const line = renderStageLine(s, i, p.stages.length);
-      if (printed.get(s.stage) !== line) {
-        printed.set(s.stage, line);
-        out(line);
-      }
-    });
-  };
-  while (!settled) {
-    try {
-      show(await handle.query(progressQuery));
-    } catch (err) {
-      // The query needs a worker; until one polls, there is nothing to show yet.
-      if (!(err instanceof Error) || !/no poller|timeout|deadline/i.test(err.message)) throw err;
-    }
-    await Promise.race([final, sleep(500)]);
-  }
-  const outcome = await final;
-  if ('summary' in outcome) {
-    show(outcome.summary);
-    return outcome.summary;
-  }
-  const err = outcome.error;
-  if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'StageFailed') {
-    const summary = err.cause.details?.[0] as PipelineSummary;
-    show(summary);
-    return summary;
-  }
-  throw err;
+  return followWorkflow<PipelineProgress, PipelineSummary>(handle, result, {
+    query: progressQuery,
+    intervalMs: 500,
+    failureType: 'StageFailed',
+    asProgress: (summary) => summary,
+    show: (p) =>
+      p.stages.forEach((s, i) => {
+        const line = renderStageLine(s, i, p.stages.length);
+        if (printed.get(s.stage) !== line) {
+          printed.set(s.stage, line);
+          out(line);
+        }
+      }),
+  });
 }
 
 

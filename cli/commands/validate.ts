@@ -3,6 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../temporal.config';
 import { workflowUiLink } from '../../temporal.config';
 import type { Logger } from '../../lib/logger';
+import { CITIES } from '../../domain/cities';
+import { citiesScope } from '../../schemas/pipeline';
 import type { ValidateInput, ValidateResult } from '../../schemas/validation';
 import { ALL_CITIES, CITY, STAGE } from '../../workflows/search-attributes';
 import type { validateWorkflow } from '../../workflows/validate';
@@ -18,7 +20,7 @@ export async function runValidate(config: Config, args: ValidateArgs, log: Logge
   const from = args.from ?? config.pipeline.from;
   const to = args.to ?? config.pipeline.to;
   const asOf = args.asOf ?? new Date().toISOString();
-  const workflowId = `validate/${cities.length === config.cities.length ? 'all' : [...cities].sort().join('+')}/${from}..${to}`;
+  const workflowId = `validate/${citiesScope(cities, CITIES.map((c) => c.id))}/${from}..${to}`;
   return withSession(config, log, out, { workers: args.workers }, async ({ client, startWorkers }) => {
     const input: ValidateInput = { cities, from, to, asOf, thresholds: args.thresholds ?? {}, ...(args.reportId ? { reportId: args.reportId } : {}) };
     const handle = await client.workflow.start<typeof validateWorkflow>('validateWorkflow', {
