@@ -29,8 +29,9 @@ export type {
   NewForecastSnapshotHourly,
   DataFlag,
   NewDataFlag,
+  IngestManifest,
 } from './wx';
-export type { Series, NewSeries, KalshiEvent, NewKalshiEvent, Market, NewMarket, Candle, NewCandle, KalshiTrade, NewKalshiTrade } from './kalshi';
+export type { Series, NewSeries, KalshiEvent, NewKalshiEvent, Market, NewMarket, Candle, NewCandle, KalshiTrade, NewKalshiTrade, OrderbookSnapshotRow } from './kalshi';
 export type { RunKind, SimRun, NewSimRun, SimTrade, NewSimTrade, LiveOrder, NewLiveOrder } from './sim';
 export type { TrialState, Study, NewStudy, Trial, NewTrial, ModelVersion, NewModelVersion } from './ml';
 export { RUN_KINDS } from './sim';
@@ -51,11 +52,13 @@ export const wxSettlementConsolidated = wx.settlementConsolidated;
 export const wxForecastSnapshot = wx.forecastSnapshot;
 export const wxForecastSnapshotHourly = wx.forecastSnapshotHourly;
 export const wxDataFlag = wx.dataFlag;
+export const wxIngestManifest = wx.ingestManifest;
 export const kalshiSeries = kalshi.series;
 export const kalshiEvent = kalshi.event;
 export const kalshiMarket = kalshi.market;
 export const kalshiCandle = kalshi.candle;
 export const kalshiTrade = kalshi.trade;
+export const kalshiOrderbookSnapshot = kalshi.orderbookSnapshot;
 export const simRun = sim.run;
 export const simTrade = sim.trade;
 export const simLiveOrders = sim.liveOrders;
@@ -73,11 +76,13 @@ export const schema = {
   wxForecastSnapshot,
   wxForecastSnapshotHourly,
   wxDataFlag,
+  wxIngestManifest,
   kalshiSeries,
   kalshiEvent,
   kalshiMarket,
   kalshiCandle,
   kalshiTrade,
+  kalshiOrderbookSnapshot,
   simRun,
   simTrade,
   simLiveOrders,

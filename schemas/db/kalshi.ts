@@ -163,6 +163,25 @@ export const trade = kalshi.table(
   (t) => [index('trade_market_time_idx').on(t.marketTicker, t.createdTime)],
 );
 
+/**
+ * Order-book snapshots from the live poll: resting YES and NO bids at `captured_at`, best first.
+ * Level arrays are parallel: price in micros, size in centi-contracts. The backtest's queue and
+ * visible-size model reads them.
+ */
+export const orderbookSnapshot = kalshi.table(
+  'orderbook_snapshot',
+  {
+    marketTicker: text('market_ticker').notNull(),
+    capturedAt: tstz('captured_at').notNull(),
+    yesPriceMicros: integer('yes_price_micros').array().notNull(),
+    yesSizeCenti: bigint('yes_size_centi', { mode: 'number' }).array().notNull(),
+    noPriceMicros: integer('no_price_micros').array().notNull(),
+    noSizeCenti: bigint('no_size_centi', { mode: 'number' }).array().notNull(),
+    ingestedAt: tstz('ingested_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'orderbook_snapshot_pk', columns: [t.marketTicker, t.capturedAt] })],
+);
+
 export type Series = typeof series.$inferSelect;
 export type NewSeries = typeof series.$inferInsert;
 export type KalshiEvent = typeof event.$inferSelect;
@@ -172,4 +191,5 @@ export type NewMarket = typeof market.$inferInsert;
 export type Candle = typeof candle.$inferSelect;
 export type NewCandle = typeof candle.$inferInsert;
 export type KalshiTrade = typeof trade.$inferSelect;
+export type OrderbookSnapshotRow = typeof orderbookSnapshot.$inferSelect;
 export type NewKalshiTrade = typeof trade.$inferInsert;

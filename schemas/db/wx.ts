@@ -82,6 +82,8 @@ export const observation = wx.table(
     conditions: text('conditions'),
     /** Source quality flags per variable, e.g. {"temp":"V"} (NWS qualityControl) or report type. */
     qualityFlags: jsonb('quality_flags').$type<Record<string, unknown>>(),
+    /** When the report was published: the observation time plus the feed's reporting delay (domain/known-at.ts). */
+    availableAt: tstz('available_at').notNull(),
     ingestedAt: ingestedAt(),
   },
   (t) => [
@@ -102,6 +104,8 @@ export const settlement = wx.table(
     /** When the source issued the report (e.g. CLI issue time); null if unknown. */
     issuedAt: tstz('issued_at'),
     isPreliminary: boolean('is_preliminary').notNull().default(false),
+    /** When the report or market result was published (domain/known-at.ts). */
+    availableAt: tstz('available_at').notNull(),
     raw: jsonb('raw'),
     ingestedAt: ingestedAt(),
     updatedAt: updatedAt(),
@@ -162,6 +166,11 @@ export const forecastSnapshot = wx.table(
     cloudcover: doublePrecision('cloudcover'),
     pressureMb: doublePrecision('pressure_mb'),
     conditions: text('conditions'),
+    /**
+     * When this value could first have been known to a user of the source (UTC): the run time plus the
+     * source's publication delay (domain/known-at.ts). Datasets, backtests and the trader join on it.
+     */
+    availableAt: tstz('available_at').notNull(),
     raw: jsonb('raw'),
     ingestedAt: ingestedAt(),
   },
@@ -172,6 +181,7 @@ export const forecastSnapshot = wx.table(
     }),
     index('forecast_snapshot_city_target_idx').on(t.cityId, t.targetDate),
     index('forecast_snapshot_city_basis_date_idx').on(t.cityId, t.basisDate),
+    index('forecast_snapshot_city_available_idx').on(t.cityId, t.availableAt),
   ],
 );
 
@@ -191,6 +201,11 @@ export const forecastSnapshotHourly = wx.table(
     precipProb: doublePrecision('precip_prob'),
     windspeedMph: doublePrecision('windspeed_mph'),
     cloudcover: doublePrecision('cloudcover'),
+    /**
+     * When this value could first have been known to a user of the source (UTC): the run time plus the
+     * source's publication delay (domain/known-at.ts). Datasets, backtests and the trader join on it.
+     */
+    availableAt: tstz('available_at').notNull(),
     ingestedAt: ingestedAt(),
   },
   (t) => [
@@ -200,6 +215,29 @@ export const forecastSnapshotHourly = wx.table(
     }),
     index('forecast_snapshot_hourly_city_valid_idx').on(t.cityId, t.validTime),
   ],
+);
+
+/**
+ * What a backfill slice (city, source, calendar month) ingested, from which world: a re-run of a
+ * finished range skips slices recorded here unless `--refresh`.
+ */
+export const ingestManifest = wx.table(
+  'ingest_manifest',
+  {
+    cityId: text('city_id').notNull(),
+    /** 'kalshi' | 'observations' | 'settlements' | 'forecasts'. */
+    source: text('source').notNull(),
+    /** First day of the calendar month, 'YYYY-MM-01'. */
+    month: date('month', { mode: 'string' }).notNull(),
+    /** The days of the month covered, inclusive ('YYYY-MM-DD'); a partial month is re-run when a wider range asks. */
+    fromDate: date('from_date', { mode: 'string' }).notNull(),
+    toDate: date('to_date', { mode: 'string' }).notNull(),
+    /** Identifies what served the data (world kind, seed or directory fingerprint, or 'real'). */
+    worldKey: text('world_key').notNull(),
+    rows: bigint('rows', { mode: 'number' }).notNull(),
+    completedAt: tstz('completed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'ingest_manifest_pk', columns: [t.cityId, t.source, t.month] })],
 );
 
 /** Rows that a validation rule flagged; datasets exclude them. */
@@ -235,5 +273,6 @@ export type ForecastSnapshot = typeof forecastSnapshot.$inferSelect;
 export type NewForecastSnapshot = typeof forecastSnapshot.$inferInsert;
 export type ForecastSnapshotHourly = typeof forecastSnapshotHourly.$inferSelect;
 export type NewForecastSnapshotHourly = typeof forecastSnapshotHourly.$inferInsert;
+export type IngestManifest = typeof ingestManifest.$inferSelect;
 export type DataFlag = typeof dataFlag.$inferSelect;
 export type NewDataFlag = typeof dataFlag.$inferInsert;
