@@ -312,3 +312,61 @@ describe('zod helpers', () => {
     expect((schema as z.ZodType).safeParse(value).success).toBe(false);
   });
 });
+
+describe('parseDollars / parseCountFp: fast path and exact path agree', () => {
+  // An independent reference: BigInt over the digits, as the general path does.
+  const reference = (text: string, decimals: number): bigint => {
+    const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(text)!;
+    const v = BigInt(m[2]!) * 10n ** BigInt(decimals) + BigInt((m[3] ?? '').padEnd(decimals, '0'));
+    return m[1] ? -v : v;
+  };
+
+  it.each([
+    ['999999999.999999', 999_999_999_999_999], // the widest input the fast path takes
+    ['1000000000.000000', 1_000_000_000_000_000], // ten whole digits: the general path
+    ['9007199254.740991', Number.MAX_SAFE_INTEGER],
+    ['-9007199254.740991', -Number.MAX_SAFE_INTEGER],
+    ['00000000000000000001.5', 1_500_000], // leading zeros beyond nine digits
+    ['123456789', 123_456_789_000_000],
+    ['-0', 0],
+    ['0.000000', 0],
+  ])('parseDollars(%j) = %d exactly', (text, micros) => {
+    expect(Object.is(parseDollars(text), micros)).toBe(true);
+    expect(BigInt(parseDollars(text))).toBe(reference(text, 6));
+  });
+
+  it.each([
+    ['9007199254.740992', 'too large to hold exactly'],
+    ['-', 'expected a decimal string'],
+    ['1.', 'expected a decimal string'],
+    ['-.5', 'expected a decimal string'],
+    ['--1', 'expected a decimal string'],
+    ['1.2.3', 'expected a decimal string'],
+    ['\u0663', 'expected a decimal string'], // an Arabic-Indic digit is not a decimal digit here
+    ['0.1234567', '7 decimals'],
+    ['123456789.1234567', '7 decimals'],
+  ])('parseDollars rejects %j (%s)', (text, why) => {
+    expect(() => parseDollars(text)).toThrow(why);
+  });
+
+  it('agrees with the BigInt reference on 20,000 random decimal strings of every length', () => {
+    // A fixed linear congruential sequence: the same strings on every run.
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let k = 0; k < 20_000; k++) {
+      const wholeDigits = 1 + (next() % 11);
+      const fracDigits = next() % 7;
+      let text = next() % 4 === 0 ? '-' : '';
+      for (let i = 0; i < wholeDigits; i++) text += String(next() % 10);
+      if (fracDigits > 0) text += '.' + Array.from({ length: fracDigits }, () => String(next() % 10)).join('');
+      const ref = reference(text, 6);
+      if (ref > BigInt(Number.MAX_SAFE_INTEGER) || ref < -BigInt(Number.MAX_SAFE_INTEGER)) {
+        expect(() => parseDollars(text)).toThrow('too large');
+      } else {
+        expect(BigInt(parseDollars(text)), text).toBe(ref);
+      }
+      const counts = text.includes('.') ? text.slice(0, text.indexOf('.') + Math.min(3, fracDigits + 1)) : text;
+      expect(BigInt(parseCountFp(counts)), counts).toBe(reference(counts, 2));
+    }
+  });
+});
