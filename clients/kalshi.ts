@@ -37,6 +37,7 @@ import type { Logger } from '../lib/logger';
 import type { CandleRow, MarketRow, OrderbookSnapshot, SeriesRow, TradeRow } from '../schemas/records';
 import { HttpClient, NonRetryableHttpError, type Query } from './http';
 import {
+  fillMissingStrikes,
   CandlesResponseSchema,
   CutoffResponseSchema,
   OrderbookResponseSchema,
@@ -86,7 +87,14 @@ export type MarketStatusFilter = EventStatusFilter | 'paused';
 export type TierChoice = 'auto' | 'live' | 'historical';
 
 export interface ListEventsParams {
-  seriesTicker: string;
+  /** May be left out when `tickers` is given (the tickers name their series). */
+  seriesTicker?: string;
+  /**
+   * Only these event tickers (the API's comma-list `tickers` filter). /events has `min_close_ts` but no
+   * `max_close_ts`, so this is how a caller bounds a listing to a range of dates. An empty list lists
+   * nothing (not every event).
+   */
+  tickers?: string[];
   status?: EventStatusFilter;
   minCloseTs?: Date;
   withNestedMarkets?: boolean;
@@ -197,9 +205,11 @@ export class KalshiClient {
   // ── events ─────────────────────────────────────────────────────────────────────────────────────
 
   async *listEvents(params: ListEventsParams): AsyncGenerator<EventWithMarkets> {
+    if (params.tickers && params.tickers.length === 0) return;
     const nested = params.withNestedMarkets ?? true;
     const query: Query = {
       series_ticker: params.seriesTicker,
+      tickers: params.tickers?.length ? params.tickers.join(',') : undefined,
       status: params.status,
       min_close_ts: params.minCloseTs ? unix(params.minCloseTs) : undefined,
       with_nested_markets: nested,
@@ -222,7 +232,7 @@ export class KalshiClient {
     for await (const m of this.paginate('historical/markets', { event_ticker: item.event.eventTicker, limit: KALSHI_PAGE_LIMITS.markets }, this.schemas.markets)) {
       markets.push(m);
     }
-    return { event: item.event, markets };
+    return { event: item.event, markets: fillMissingStrikes(markets) };
   }
 
   // ── markets ────────────────────────────────────────────────────────────────────────────────────

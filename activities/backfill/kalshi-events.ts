@@ -1,4 +1,7 @@
 import { getCity } from '../../domain/cities';
+import { formatEventTicker } from '../../domain/tickers';
+import { datesBetween } from '../../domain/validation/coverage';
+import type { IsoDate } from '../../domain/iso-date';
 import { NonRetryableHttpError } from '../../clients/http';
 import type { KalshiClient } from '../../clients/kalshi';
 import type { DateSpan } from '../../schemas/backfill';
@@ -32,22 +35,27 @@ export async function fetchSeries(ctx: AdapterContext, kalshi: KalshiClient): Pr
   return out;
 }
 
+/** Event tickers per /events request: a slice (a month at most) is one request, well under a page (200). */
+const TICKERS_PER_REQUEST = 62;
+
 /**
  * The city's events (with their markets) whose climate date lies in `span`, from every series ticker,
- * deduplicated by event ticker. Listed once per slice attempt: closes from the span's first day on.
+ * deduplicated by event ticker. Listed once per slice attempt, asking only for the span's events: the
+ * event tickers of its dates (SERIES-YYMONDD, domain/tickers.ts) in the API's `tickers` filter. /events
+ * has `min_close_ts` but no `max_close_ts`, and a lower bound alone made every month list all later
+ * events too (requests and rows growing with the square of the months).
  */
 export async function fetchEvents(ctx: AdapterContext, kalshi: KalshiClient, span: DateSpan): Promise<Map<string, EventWithMarketsRow[]>> {
   const byTicker = new Map<string, EventWithMarketsRow>();
+  const dates = datesBetween(span.from as IsoDate, span.to as IsoDate);
   for (const seriesTicker of seriesTickers(ctx)) {
-    try {
-      for await (const item of kalshi.listEvents({ seriesTicker, minCloseTs: new Date(`${span.from}T00:00:00Z`), withNestedMarkets: true })) {
+    const wanted = dates.map((d) => formatEventTicker(seriesTicker, d));
+    for (let i = 0; i < wanted.length; i += TICKERS_PER_REQUEST) {
+      for await (const item of kalshi.listEvents({ tickers: wanted.slice(i, i + TICKERS_PER_REQUEST), withNestedMarkets: true })) {
         const date = item.event.eventDate;
         if (date < span.from || date > span.to || item.event.cityId !== ctx.city) continue;
         byTicker.set(item.event.eventTicker, { event: item.event, markets: item.markets });
       }
-    } catch (err) {
-      if (err instanceof NonRetryableHttpError && err.status === 404 && seriesTicker !== seriesTickers(ctx)[0]) continue;
-      throw err;
     }
   }
   const byDate = new Map<string, EventWithMarketsRow[]>();
@@ -63,3 +71,4 @@ export async function fetchEvents(ctx: AdapterContext, kalshi: KalshiClient, spa
 export function eventsIn(byDate: Map<string, EventWithMarketsRow[]>, chunk: DateSpan): EventWithMarketsRow[] {
   return [...byDate.entries()].filter(([d]) => d >= chunk.from && d <= chunk.to).flatMap(([, list]) => list);
 }
+
