@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidBracketError, LadderError, describeValue, parseWith } from './errors';
+import { roundHalfUp } from './fahrenheit';
 
 /*
  * A bracket is built from strike_type, floor_strike and cap_strike only — never from the
@@ -209,17 +210,8 @@ export function winningBracket(ladder: Ladder, highInt: number): Bracket {
   return hit;
 }
 
-/**
- * Round half up: the fraction .5 goes to the next integer above, for negatives too
- * (84.5 -> 85, -0.5 -> 0, -1.5 -> -1). x - floor(x) is exact in binary floating point,
- * unlike Math.floor(x + 0.5), which turns 0.49999999999999994 into 1.
- */
-export function roundHalfUp(x: number): number {
-  if (!Number.isFinite(x)) throw new InvalidBracketError(`temperature ${describeValue(x)} is not a finite number`);
-  const f = Math.floor(x);
-  const r = x - f >= 0.5 ? f + 1 : f;
-  return r === 0 ? 0 : r;
-}
+// The one °F rounding rule lives in fahrenheit.ts; re-exported for the callers that import it from here.
+export { roundHalfUp };
 
 /**
  * Maps a real-valued forecast to the bracket it would settle in, by the one documented rule:

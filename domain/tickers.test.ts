@@ -7,6 +7,8 @@ import {
   parseEventTicker,
   parseMarketTicker,
   parseTicker,
+  deriveStrikes,
+  strikesFromSubtitle,
 } from './tickers';
 
 describe('parseEventTicker', () => {
@@ -160,5 +162,49 @@ describe('the ticker is never relied on for strike semantics', () => {
     // HIGHAUS-24MAY24-B86 vs KXHIGHAUS-24OCT25-B86.5: only the strikes say which integers.
     expect(parseMarketTicker('HIGHAUS-24MAY24-B86').number).toBe(86);
     expect(parseMarketTicker('KXHIGHAUS-24OCT25-B86.5').number).toBe(86.5);
+  });
+});
+
+describe('deriveStrikes (payloads without strike fields)', () => {
+  // The six markets of KXHIGHCHI-25JAN20 as recorded; B12.5 came without strike fields.
+  it.each([
+    ['KXHIGHCHI-25JAN20-T6', '5° or below', { strikeType: 'less', floorStrike: null, capStrike: 6 }],
+    ['KXHIGHCHI-25JAN20-B6.5', '6° to 7°', { strikeType: 'between', floorStrike: 6, capStrike: 7 }],
+    ['KXHIGHCHI-25JAN20-B12.5', '12° to 13°', { strikeType: 'between', floorStrike: 12, capStrike: 13 }],
+    ['KXHIGHCHI-25JAN20-T13', '14° or above', { strikeType: 'greater', floorStrike: 13, capStrike: null }],
+    ['HIGHCHI-22DEC23-B-2.5', '-3° to -2°', { strikeType: 'between', floorStrike: -3, capStrike: -2 }],
+  ])('%s "%s" gives the strikes Kalshi sends for it', (ticker, sub, expected) => {
+    expect(deriveStrikes(ticker, sub)).toEqual(expected);
+    const b = buildBracket({ ticker, strike_type: expected.strikeType, floor_strike: expected.floorStrike, cap_strike: expected.capStrike });
+    expect(integerRange(b)).toEqual(
+      expected.strikeType === 'less'
+        ? { min: -Infinity, max: expected.capStrike! - 1 }
+        : expected.strikeType === 'greater'
+          ? { min: expected.floorStrike! + 1, max: Infinity }
+          : { min: expected.floorStrike, max: expected.capStrike },
+    );
+  });
+
+  it('reads a bracket from its ticker alone, and a tail only when told which side', () => {
+    expect(deriveStrikes('KXHIGHCHI-25JAN20-B12.5', null)).toEqual({ strikeType: 'between', floorStrike: 12, capStrike: 13 });
+    expect(deriveStrikes('KXHIGHCHI-25JAN20-T6', null)).toBeUndefined();
+    expect(deriveStrikes('KXHIGHCHI-25JAN20-T6', null, 'less')).toEqual({ strikeType: 'less', floorStrike: null, capStrike: 6 });
+    expect(deriveStrikes('KXHIGHCHI-25JAN20-T13', undefined, 'greater')).toEqual({ strikeType: 'greater', floorStrike: 13, capStrike: null });
+  });
+
+  it('refuses when ticker and subtitle disagree, and falls back to the subtitle for an odd ticker', () => {
+    expect(deriveStrikes('KXHIGHCHI-25JAN20-B12.5', '10° to 11°')).toBeUndefined();
+    expect(deriveStrikes('KXHIGHCHI-25JAN20-T13', '14° or below')).toBeUndefined();
+    expect(deriveStrikes('KXHIGHCHI-25JAN20-B12', '12° to 13°')).toEqual({ strikeType: 'between', floorStrike: 12, capStrike: 13 });
+    expect(deriveStrikes('not-a-ticker', '84° or below')).toEqual({ strikeType: 'less', floorStrike: null, capStrike: 85 });
+    expect(deriveStrikes('not-a-ticker', 'Sunny')).toBeUndefined();
+  });
+
+  it('parses the subtitle forms', () => {
+    expect(strikesFromSubtitle('85° to 86°')).toEqual({ strikeType: 'between', floorStrike: 85, capStrike: 86 });
+    expect(strikesFromSubtitle('84° or below')).toEqual({ strikeType: 'less', floorStrike: null, capStrike: 85 });
+    expect(strikesFromSubtitle('92° or above')).toEqual({ strikeType: 'greater', floorStrike: 91, capStrike: null });
+    expect(strikesFromSubtitle('86° to 85°')).toBeUndefined();
+    expect(strikesFromSubtitle(undefined)).toBeUndefined();
   });
 });

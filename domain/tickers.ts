@@ -4,10 +4,11 @@ import type { IsoDate } from './iso-date';
 import { assertIsoDate } from './iso-date';
 
 /*
- * Tickers are parsed for two things only: routing (which series, which climate date) and
- * display. Strike semantics always come from the market's strike_type/floor_strike/cap_strike
- * (see brackets.ts): a "T91" does not say which tail it is, Kalshi tells clients not to infer
- * meaning from tickers, and the number format has changed over time.
+ * Tickers are parsed for routing (which series, which climate date) and display. Strike semantics
+ * come from the market's strike_type/floor_strike/cap_strike (see brackets.ts): a "T91" does not say
+ * which tail it is, Kalshi tells clients not to infer meaning from tickers, and the number format has
+ * changed over time. The one exception is a market whose payload omits its strikes: deriveStrikes
+ * (below) reads them from its ticker and subtitle, requiring the two to agree.
  */
 
 export const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] as const;
@@ -107,4 +108,64 @@ export function formatMarketTicker(eventTicker: string, kind: MarketKind, number
     throw new InvalidTickerError(`invalid market number ${describeValue(number)}: expected a plain decimal such as 85.5`);
   }
   return `${eventTicker}-${kind}${text}`;
+}
+
+/** Strike fields as Kalshi's market object names their meaning (floor/cap as in brackets.ts). */
+export interface DerivedStrikes {
+  strikeType: 'between' | 'less' | 'greater';
+  floorStrike: number | null;
+  capStrike: number | null;
+}
+
+// "12° to 13°", "5° or below", "14° or above" (the degree sign and spaces vary across eras).
+const SUB_BETWEEN_RE = /^\s*(-?\d+)\s*°?\s*(?:to|-|–)\s*(-?\d+)\s*°?\s*$/i;
+const SUB_BELOW_RE = /^\s*(-?\d+)\s*°?\s*or\s+(?:below|less|lower)\s*$/i;
+const SUB_ABOVE_RE = /^\s*(-?\d+)\s*°?\s*or\s+(?:above|more|higher)\s*$/i;
+
+/** The strikes a yes_sub_title states, in Kalshi's convention ("5° or below" = less than 6), or undefined. */
+export function strikesFromSubtitle(subtitle: string | null | undefined): DerivedStrikes | undefined {
+  if (typeof subtitle !== 'string') return undefined;
+  let m = SUB_BETWEEN_RE.exec(subtitle);
+  if (m) {
+    const [lo, hi] = [Number(m[1]), Number(m[2])];
+    return lo <= hi ? { strikeType: 'between', floorStrike: lo, capStrike: hi } : undefined;
+  }
+  m = SUB_BELOW_RE.exec(subtitle);
+  if (m) return { strikeType: 'less', floorStrike: null, capStrike: Number(m[1]) + 1 };
+  m = SUB_ABOVE_RE.exec(subtitle);
+  if (m) return { strikeType: 'greater', floorStrike: Number(m[1]) - 1, capStrike: null };
+  return undefined;
+}
+
+/**
+ * Strikes for a market whose payload omits strike_type / floor_strike / cap_strike (real payloads of
+ * 2025-01-16..02-09 do, for the market that settled YES). Kalshi's tickers and subtitles follow one
+ * convention, read here: B<n> is the bracket floor n−0.5 .. cap n+0.5 ("12° to 13°" = B12.5); T<n> is a
+ * tail whose strike is n ("5° or below" = less than 6 = T6; "14° or above" = greater than 13 = T13).
+ * A T ticker does not say which tail, so the subtitle decides, or else `tail` (the caller knows from the
+ * event's other markets whether n lies below or above them). Ticker and subtitle must agree; undefined
+ * when they disagree or neither says enough. Payload strikes, when present, always win over this.
+ */
+export function deriveStrikes(ticker: string, subtitle: string | null | undefined, tail?: 'less' | 'greater'): DerivedStrikes | undefined {
+  const fromSub = strikesFromSubtitle(subtitle);
+  let parsed: ParsedMarketTicker | undefined;
+  try {
+    parsed = parseMarketTicker(ticker);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed) return fromSub;
+  let fromTicker: DerivedStrikes | undefined;
+  if (parsed.kind === 'B') {
+    const floor = parsed.number - 0.5;
+    if (Number.isSafeInteger(floor)) fromTicker = { strikeType: 'between', floorStrike: floor, capStrike: floor + 1 };
+  } else {
+    const side = fromSub?.strikeType === 'less' || fromSub?.strikeType === 'greater' ? fromSub.strikeType : tail;
+    if (side === 'less') fromTicker = { strikeType: 'less', floorStrike: null, capStrike: parsed.number };
+    else if (side === 'greater') fromTicker = { strikeType: 'greater', floorStrike: parsed.number, capStrike: null };
+  }
+  if (!fromTicker) return fromSub;
+  if (!fromSub) return fromTicker;
+  const same = fromSub.strikeType === fromTicker.strikeType && fromSub.floorStrike === fromTicker.floorStrike && fromSub.capStrike === fromTicker.capStrike;
+  return same ? fromTicker : undefined;
 }

@@ -6,6 +6,7 @@
  * observations/forecasts, integer for settled highs). Every natural key is a primary or unique
  * key so that ingest is an idempotent upsert (INSERT ... ON CONFLICT DO UPDATE).
  */
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
@@ -116,21 +117,36 @@ export const settlement = wx.table(
   ],
 );
 
-/** The one settled high per (city, date) that datasets and backtests use. */
+/**
+ * The one settled outcome per (city, date) that P&L, datasets and backtests use: Kalshi's own result
+ * where it settled (domain/settlement-consolidation.ts), the weather truth beside it.
+ */
 export const settlementConsolidated = wx.table(
   'settlement_consolidated',
   {
     cityId: text('city_id').notNull(),
     date: date('date', { mode: 'string' }).notNull(),
-    highF: integer('high_f').notNull(),
-    /** The source whose value was taken. */
+    /** The settled high: Kalshi's expiration value where Kalshi settled, else the weather truth; null when no source gave a number. */
+    highF: integer('high_f'),
+    /** Where the label came from: 'kalshi' when Kalshi settled the event, else the weather source taken. */
     source: text('source').notNull(),
+    /** The market that settled YES: the label's bracket (join kalshi.market for its strikes); null without one. */
+    winningMarketTicker: text('winning_market_ticker'),
+    /** Kalshi's expiration value (whole °F), when it set one. */
+    kalshiHighF: integer('kalshi_high_f'),
+    /** The weather truth: the best weather source's high (cli > ghcn > asos > others) and its source. */
+    weatherHighF: integer('weather_high_f'),
+    weatherSource: text('weather_source'),
     /** Source precedence applied, highest first, e.g. ['kalshi','cli','ghcn','asos']. */
     precedence: text('precedence').array().notNull(),
-    /** True when the available sources do not all agree on the high. */
+    /** True when any two sources, or Kalshi's winning bracket and a source, disagree. */
     disagreement: boolean('disagreement').notNull().default(false),
+    /** Every disagreement in words, e.g. ['kalshi 84 vs cli 85', 'winner …-B84.5 (84..85) does not contain cli 86']. */
+    disagreements: text('disagreements').array().notNull().default(sql`'{}'::text[]`),
     /** Every source's high, e.g. {"cli": 87, "ghcn": 87, "asos": 88}. */
     sourceValues: jsonb('source_values').$type<Record<string, number | null>>().notNull(),
+    /** When the label could first be known: the publication time of what it was taken from (null if unknown). */
+    availableAt: tstz('available_at'),
     consolidatedAt: tstz('consolidated_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ name: 'settlement_consolidated_pk', columns: [t.cityId, t.date] })],
