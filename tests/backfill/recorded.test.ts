@@ -5,8 +5,8 @@
  * world, so the test checks the whole chain: files → world → sandbox payloads → clients → database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, TASK_QUEUE_ROLES } from '../../temporal.config';
@@ -16,15 +16,14 @@ import { createWorkers } from '../../workers/host';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { ALL_ROUTES } from '../../sandbox/routes/index';
 import { loadRecordedWorld } from '../../sandbox/worlds/recorded';
-import { PROJECT_ROOT } from '../../runtime/temporal-cli';
 import type { BackfillInput } from '../../schemas/backfill';
 import type { backfillWorkflow } from '../../workflows/backfill';
 import { startDevServer } from '../support/temporal';
 import { freshDatabase } from '../support/postgres';
+import { sharedReal } from '../support/shared';
 
 const log = createLogger('test', { level: 'warn' });
-const SHARED = resolve(process.env.WX_SHARED_DIR ?? join(PROJECT_ROOT, '..', 'shared'));
-const REAL = join(SHARED, 'data', 'real');
+const REAL = sharedReal().path;
 // Early autumn 2024 (legacy HIGHCHI tickers, integer-cent payloads) and late January 2025 (markets
 // recorded without strike fields), for Chicago and Austin.
 const RANGES = [
@@ -53,7 +52,7 @@ function expectedFromFiles(city: (typeof CITIES)[number], from: string, to: stri
   return { results, highs };
 }
 
-describe.skipIf(!existsSync(REAL))('backfill from the recorded world (shared/data/real)', () => {
+describe.skipIf(!sharedReal().present)('backfill from the recorded world (shared/data/real)', () => {
   let env: TestWorkflowEnvironment;
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let sandbox: RunningSandbox;

@@ -2,22 +2,21 @@
  * Helpers for the Kalshi client tests: where the shared reference data lives, worlds built from
  * recorded payloads, synthetic candles, a request log and a client pointed at a sandbox.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KalshiClient, type KalshiClientOptions } from '../../clients/kalshi';
 import { parseEventBody, parseTradeItems, type EventWithMarkets } from '../../clients/kalshi-payloads';
 import type { CandleRow, TradeRow } from '../../schemas/records';
 import type { RunningSandbox } from '../../sandbox/server';
 import { SANDBOX_PATHS } from '../../temporal.config';
+import { SHARED_DIR, sharedFixtures, sharedReal } from '../support/shared';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** The shared reference data (fixtures, real recordings): WX_SHARED_DIR, else ../shared beside the repo. */
-export const SHARED = resolve(process.env.WX_SHARED_DIR ?? join(ROOT, '..', 'shared'));
-export const FIXTURES = join(SHARED, 'reference', 'fixtures');
-export const REAL = join(SHARED, 'data', 'real');
-export const HAVE_SHARED = existsSync(FIXTURES) && existsSync(REAL);
+/** The shared reference data (fixtures, real recordings), found as every test finds it (tests/support/shared.ts). */
+export const SHARED = SHARED_DIR;
+export const FIXTURES = sharedFixtures().path;
+export const REAL = sharedReal().path;
+export const HAVE_SHARED = sharedFixtures().present && sharedReal().present;
 
 export const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
 export const fixture = (name: string): unknown => readJson(join(FIXTURES, name));

@@ -13,8 +13,9 @@ import type { World } from '../../sandbox/world';
 import { SANDBOX_PATHS } from '../../temporal.config';
 import { NceiClient, ghcnToSettlementRow, parseGhcnDly, tenthsCToF, type GhcnDlyValue } from '../../clients/ncei';
 import type { CityId } from '../../domain/cities';
+import { sharedReal } from '../support/shared';
 
-const REAL = '/work/shared/data/real';
+const REAL = sharedReal().path;
 const GHCN = join(REAL, 'logan_weather_prediction/ghcn');
 const world = { description: 'real-ghcn', cities: ['chicago', 'austin'] } as unknown as World;
 
@@ -36,7 +37,7 @@ function kalshiHighs(series: string): Map<string, number> {
   return out;
 }
 
-describe('real GHCN-Daily .dly files', () => {
+describe.skipIf(!sharedReal().present)('real GHCN-Daily .dly files', () => {
   let sandbox: RunningSandbox;
   let ncei: NceiClient;
   const parsed = new Map<CityId, GhcnDlyValue[]>();

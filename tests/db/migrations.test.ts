@@ -10,6 +10,7 @@ import { dropDatabase, ensureDatabase, migrateDatabase } from '../../db/migrate'
 import { startEmbeddedPostgres, type RunningPostgres } from '../../runtime/postgres';
 import { kalshi, wx } from '../../schemas/db';
 import { freePort, tempDir } from './helpers';
+import { systemPostgres } from '../support/postgres';
 
 const log = createLogger('test-migrations', { level: process.env.WX_LOG_LEVEL ?? 'warn' });
 
@@ -149,7 +150,7 @@ function migrationSuite(name: string, target: () => Promise<{ url: string; clean
         const settle = (highF: number, isPreliminary: boolean) =>
           h.db
             .insert(wx.settlement)
-            .values({ cityId: 'chicago', date: '2026-07-15', source: 'cli', highF, lowF: 70, isPreliminary, raw: { highF } })
+            .values({ cityId: 'chicago', date: '2026-07-15', source: 'cli', highF, lowF: 70, isPreliminary, raw: { highF }, availableAt: new Date('2026-07-16T06:30:00Z') })
             .onConflictDoUpdate({
               target: [wx.settlement.cityId, wx.settlement.date, wx.settlement.source],
               set: {
@@ -189,13 +190,12 @@ migrationSuite('migrations on embedded PostgreSQL (temp dir, random port)', asyn
   };
 });
 
-const SYSTEM_PG = process.env.WX_TEST_SYSTEM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const systemPgAnswers = await withClient(SYSTEM_PG, async () => true).catch(() => false);
-if (!systemPgAnswers) console.warn(`skipping system PostgreSQL migration tests: nothing answers at ${SYSTEM_PG}`);
+// The extra target (tests/support/postgres.ts): used when something answers there, skipped with the reason when not.
+const system = await systemPostgres();
 
-describe.skipIf(!systemPgAnswers)('system PostgreSQL', () => {
+describe.skipIf(!system.present)('system PostgreSQL', () => {
   migrationSuite('migrations on the PostgreSQL server at 127.0.0.1:5432 (fresh database)', async () => {
-    const u = new URL(SYSTEM_PG);
+    const u = new URL(system.url);
     u.pathname = `/wx_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
     const url = u.toString();
     expect(await ensureDatabase(url)).toBe(true);

@@ -2,8 +2,8 @@
  * The recorded world over ../shared/data/real (or WX_SHARED_DIR), compared with the files directly.
  * Skips with a message when the shared data is absent.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBracket, buildLadder, roundHalfUp, winningBracket } from '../../domain/brackets';
 import type { CityId } from '../../domain/cities';
@@ -11,11 +11,10 @@ import type { MarketRow } from '../../schemas/records';
 import { readCsv } from '../../sandbox/worlds/recorded/csv';
 import { loadRecordedWorld, parseExpirationValue, type RecordedWorld } from '../../sandbox/worlds/recorded';
 import { loadWorld } from '../../sandbox/worlds/index';
+import { sharedPath, sharedReal } from '../support/shared';
 
-const SHARED = resolve(process.env.WX_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared'));
-const REAL = join(SHARED, 'data', 'real');
-const present = existsSync(join(REAL, 'cpratim_kalshi_weather'));
-if (!present) console.warn(`[tests/worlds/recorded] skipped: no shared data at ${REAL} (set WX_SHARED_DIR)`);
+const REAL = sharedReal().path;
+const present = sharedPath('data', 'real', 'cpratim_kalshi_weather').present;
 
 const CPRATIM: Array<[CityId, string]> = [
   ['chicago', 'kxhighchi'],
