@@ -7,6 +7,10 @@
  * A retried attempt (the worker died, the heartbeat timed out) resumes from the last checkpoint in
  * activityInfo().heartbeatDetails; a chunk committed after the last heartbeat reached the server is
  * redone, which changes nothing (upserts). Rows never leave the worker: the result is counts only.
+ *
+ * A slice that wx.ingest_manifest records as completed over these days from the same world is skipped
+ * (no request, no write) unless the input says `refresh`; a completed slice whose data is final at the
+ * source is recorded there (activities/backfill/manifest.ts).
  */
 import pg from 'pg';
 import { ApplicationFailure, CancelledFailure, Context, activityInfo, heartbeat } from '@temporalio/activity';
@@ -27,6 +31,7 @@ import { kalshiAdapter } from './backfill/kalshi';
 import { observationsAdapter } from './backfill/observations';
 import { settlementsAdapter } from './backfill/settlements';
 import type { AdapterFactory, BackfillClients } from './backfill/types';
+import { completedSlice, recordCompletedSlice, sliceIsFinal, worldKey } from './backfill/manifest';
 
 export const ADAPTERS: Record<BackfillSource, AdapterFactory> = {
   kalshi: kalshiAdapter,
@@ -39,21 +44,23 @@ export const ADAPTERS: Record<BackfillSource, AdapterFactory> = {
 export function backfillClients(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): BackfillClients {
   const sandbox = config.apis.mode === 'sandbox' && config.world.kind !== 'real';
   const fast = sandbox ? { rateLimit: { limit: 10_000, intervalMs: 1000 } } : {};
+  const timeoutMs = config.apis.requestTimeoutMs;
+  const http = { http: { timeoutMs } };
   const once = <T>(make: () => T) => {
     let v: T | undefined;
     return () => (v ??= make());
   };
   return {
-    kalshi: once(() => new KalshiClient({ baseUrl: apiBaseUrl(config, 'kalshi'), log, ...(sandbox ? { rateLimit: null } : {}) })),
-    iem: once(() => new IemClient({ baseUrl: apiBaseUrl(config, 'iem'), log, ...fast })),
-    ncei: once(() => new NceiClient({ baseUrl: apiBaseUrl(config, 'ncei'), log, ...fast })),
+    kalshi: once(() => new KalshiClient({ baseUrl: apiBaseUrl(config, 'kalshi'), log, timeoutMs, ...(sandbox ? { rateLimit: null } : {}) })),
+    iem: once(() => new IemClient({ baseUrl: apiBaseUrl(config, 'iem'), log, ...fast, ...http })),
+    ncei: once(() => new NceiClient({ baseUrl: apiBaseUrl(config, 'ncei'), log, ...fast, ...http })),
     visualCrossing: once(() => {
       // The secret is read here, in the worker, never passed through workflow arguments.
       const apiKey = env.VISUAL_CROSSING_API_KEY || (sandbox ? 'sandbox-key' : '');
       if (!apiKey) {
         throw ApplicationFailure.create({ type: 'InvalidConfig', nonRetryable: true, message: 'VISUAL_CROSSING_API_KEY is not set: forecasts from Visual Crossing need it' });
       }
-      return new VisualCrossingClient({ baseUrl: apiBaseUrl(config, 'visualCrossing'), apiKey, log, ...fast });
+      return new VisualCrossingClient({ baseUrl: apiBaseUrl(config, 'visualCrossing'), apiKey, log, ...fast, ...http });
     }),
     openMeteo: once(
       () =>
@@ -63,6 +70,7 @@ export function backfillClients(config: Config, log: Logger, env: NodeJS.Process
           previousRunsBaseUrl: apiBaseUrl(config, 'openMeteoPreviousRuns'),
           log,
           ...fast,
+          ...http,
         }),
     ),
   };
@@ -106,9 +114,19 @@ export function createBackfillActivities({ db, pool: givenPool, log, config }: A
         rows: saved?.rows ?? 0,
         source: input.source,
         chunks: chunks.length,
+        from: input.from,
       };
       const resumedFromChunk = checkpoint.nextChunk;
       const slog = log.child({ city: input.city, source: input.source, slice: `${input.from}..${input.to}`, attempt: info.attempt });
+      const world = await worldKey(config);
+      const base = { city: input.city, source: input.source, from: input.from, to: input.to, chunks: chunks.length, attempt: info.attempt };
+      if (!input.refresh) {
+        const done = await completedSlice(pool, input, world);
+        if (done) {
+          slog.info({ world, completedAt: done.completedAt }, 'backfill: slice already ingested from this world, skipped (refresh re-fetches)');
+          return { ...base, rows: 0, resumedFromChunk: 0, ms: Date.now() - started, skipped: true };
+        }
+      }
       if (resumedFromChunk > 0) slog.info({ resumedFromChunk, chunks: chunks.length }, 'backfill: resuming slice from its checkpoint');
 
       const adapter = ADAPTERS[input.source]({
@@ -147,19 +165,14 @@ export function createBackfillActivities({ db, pool: givenPool, log, config }: A
       } finally {
         clearInterval(keepAlive);
       }
+      // Only data that can no longer change at the source is marked complete; a resumed attempt did not
+      // see the earlier chunks' payloads, so an adapter that judges them (Kalshi results) cannot vouch.
+      const settled = adapter.settled ? resumedFromChunk === 0 && adapter.settled() : true;
+      const final = settled && sliceIsFinal(input.source, input.to, new Date().toISOString().slice(0, 10));
+      if (final) await recordCompletedSlice(pool, input, world, checkpoint.rows);
       const ms = Date.now() - started;
-      slog.info({ chunks: chunks.length, rows: checkpoint.rows, resumedFromChunk, ms }, 'backfill: slice done');
-      return {
-        city: input.city,
-        source: input.source,
-        from: input.from,
-        to: input.to,
-        chunks: chunks.length,
-        rows: checkpoint.rows,
-        resumedFromChunk,
-        attempt: info.attempt,
-        ms,
-      };
+      slog.info({ chunks: chunks.length, rows: checkpoint.rows, resumedFromChunk, ms, final }, 'backfill: slice done');
+      return { ...base, rows: checkpoint.rows, resumedFromChunk, ms, skipped: false };
     },
   };
 }

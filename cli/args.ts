@@ -68,6 +68,7 @@ export const StartArgsSchema = z
     to: realDate('--to').optional(),
     workers: z.boolean().default(true),
     down: z.boolean().default(false),
+    refresh: z.boolean().default(false),
     json: z.boolean().default(false),
   })
   .refine((a) => !a.from || !a.to || a.from <= a.to, { error: (i) => `--from must not be after --to (got ${JSON.stringify(i.input)})` })
@@ -162,6 +163,7 @@ export const BackfillArgsSchema = z
     sources: sourceList.optional(),
     workers: z.boolean().default(true),
     down: z.boolean().default(false),
+    refresh: z.boolean().default(false),
     json: z.boolean().default(false),
   })
   .refine((a) => !a.from || !a.to || a.from <= a.to, { error: '--from must not be after --to' })

@@ -42,6 +42,7 @@ export function buildProgram(): Command {
     .option('--to <date>', 'last date, YYYY-MM-DD')
     .option('--no-workers', 'do not run workers in this process (workers run elsewhere)')
     .option('--down', 'stop the embedded servers when the pipeline ends')
+    .option('--refresh', 'fetch every backfill slice again, even those already ingested from this world')
     .option('--json', 'print the summary as JSON')
     .option('--world <kind>', 'what the APIs serve: generated (default, local sandbox), recorded (--world-dir), real (real services, keys from the environment)')
     .option('--world-dir <dir>', 'a directory laid out like shared/data/real, for --world recorded')
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
     .option('--from <date>', 'first date, YYYY-MM-DD')
     .option('--to <date>', 'last date, YYYY-MM-DD')
     .option('--sources <list>', 'some of kalshi, observations, settlements, forecasts (default: all)')
+    .option('--refresh', 'fetch every slice again, even those already ingested from this world (default: skip them)')
     .option('--world <kind>', 'generated (default), recorded (--world-dir) or real')
     .option('--world-dir <dir>', 'a directory laid out like shared/data/real, for --world recorded')
     .option('--seed <n>', 'seed of the generated world')
@@ -205,7 +207,7 @@ export function buildProgram(): Command {
       await sandbox!.close();
     });
 
-  const schedule = program.command('schedule').description('Temporal Schedules: live ingest (nightly forecast snapshots, candle polling)');
+  const schedule = program.command('schedule').description('Temporal Schedules: live ingest (forecast snapshots before the open, hourly and nightly; candle and order-book polling)');
   const withClient = async <T>(fn: (client: import('@temporalio/client').Client, config: Config) => Promise<T>): Promise<T> => {
     const { config } = context(program);
     const { Client, Connection } = await import('@temporalio/client');
@@ -219,7 +221,7 @@ export function buildProgram(): Command {
   };
   schedule
     .command('create')
-    .description('create the live-ingest schedules that do not exist yet (per-city nightly forecast, candle polling)')
+    .description('create the live-ingest schedules that do not exist yet (per city: pre-open, hourly and nightly forecast snapshots; candle and order-book polling)')
     .option('--cities <list>', 'comma-separated cities (default: every configured city)')
     .option('--json', 'print as JSON')
     .action(async (raw) => {

@@ -31,6 +31,8 @@ const Options = {
   heartbeatTimeoutSeconds: z.number().int().min(2).max(600).default(15),
   /** Slices of one city running at once (default: one per source). */
   maxConcurrentSlices: z.number().int().min(1).max(32).default(4),
+  /** Fetch and upsert every slice even when wx.ingest_manifest records it as complete (`--refresh`). */
+  refresh: z.boolean().default(false),
 };
 
 export const BackfillInputSchema = z
@@ -59,6 +61,7 @@ export const SliceInputSchema = z.object({
   from: IsoDateSchema,
   to: IsoDateSchema,
   forecastLeadDays: z.number().int().min(1).max(7).default(DEFAULT_FORECAST_LEAD_DAYS),
+  refresh: z.boolean().default(false),
 });
 export type SliceInput = z.input<typeof SliceInputSchema>;
 
@@ -71,6 +74,8 @@ export interface SliceCheckpoint {
   /** Which slice this is, so that a live view (wx backfill) can show chunk progress within a slice. */
   source?: BackfillSource;
   chunks?: number;
+  /** The slice's first date (with `source`, names the slice among the city's finished ones). */
+  from?: string;
 }
 
 /** What a slice activity returns: counts only, never rows. */
@@ -86,13 +91,18 @@ export interface SliceResult {
   resumedFromChunk: number;
   attempt: number;
   ms: number;
+  /** The manifest recorded the slice as complete from the same world: nothing was fetched or written. */
+  skipped?: boolean;
 }
 
 export type SourceStatus = 'pending' | 'running' | 'done' | 'failed';
 
 export interface SourceProgress {
   status: SourceStatus;
+  /** Finished slices, skipped ones included (their chunks count as done). */
   slicesDone: number;
+  /** Slices the manifest recorded as complete from the same world: not fetched again. */
+  slicesSkipped: number;
   slicesTotal: number;
   chunksDone: number;
   chunksTotal: number;
@@ -100,6 +110,8 @@ export interface SourceProgress {
   /** Rows per second of activity time (sum over finished slices). */
   rowsPerSecond: number;
   error?: string;
+  /** Per-city progress only: first dates of the finished slices (a live view adds the running ones). */
+  doneSlices?: string[];
 }
 
 /** `backfillProgress` query of the per-city workflow. Chunk counts advance as slices finish. */
@@ -117,6 +129,8 @@ export interface BackfillCityProgress {
 /** `backfillProgress` query of the parent: every city's progress and the sum per source. */
 export interface BackfillProgress {
   workflowId: string;
+  /** This run's id: a live view follows only the children this run started (not an earlier run's). */
+  runId?: string;
   from: string;
   to: string;
   status: 'running' | 'done' | 'failed';
@@ -167,6 +181,56 @@ export function sliceChunks(source: BackfillSource, slice: DateSpan): DateSpan[]
     out.push({ from: start, to: end < slice.to ? end : slice.to });
   }
   return out;
+}
+
+/** A source's progress before anything ran: the plan's slice and chunk counts for `cities` cities. */
+export function plannedSourceProgress(source: BackfillSource, from: string, to: string, cities = 1): SourceProgress {
+  const slices = monthSlices(from, to);
+  return {
+    status: 'pending',
+    slicesDone: 0,
+    slicesSkipped: 0,
+    slicesTotal: slices.length * cities,
+    chunksDone: 0,
+    chunksTotal: slices.reduce((n, sl) => n + sliceChunks(source, sl).length, 0) * cities,
+    rows: 0,
+    rowsPerSecond: 0,
+  };
+}
+
+/**
+ * Sums per-city source progress into totals per source. Totals always come from the plan (a city that
+ * has not reported yet still counts its chunks in the total), done counts never exceed them.
+ */
+export function sumSourceProgress(
+  sources: readonly BackfillSource[],
+  from: string,
+  to: string,
+  cities: ReadonlyArray<Partial<Record<BackfillSource, SourceProgress>> | undefined>,
+): Partial<Record<BackfillSource, SourceProgress>> {
+  const totals: Partial<Record<BackfillSource, SourceProgress>> = {};
+  for (const source of sources) {
+    const t = plannedSourceProgress(source, from, to, cities.length);
+    let failed = false;
+    let running = false;
+    for (const city of cities) {
+      const p = city?.[source];
+      if (!p) continue;
+      t.slicesDone += p.slicesDone;
+      t.slicesSkipped += p.slicesSkipped ?? 0;
+      t.chunksDone += p.chunksDone;
+      t.rows += p.rows;
+      t.rowsPerSecond += p.rowsPerSecond; // cities run in parallel: their rates add up
+      failed ||= p.status === 'failed';
+      running ||= p.status !== 'pending';
+      if (p.status === 'failed') t.error ??= p.error;
+    }
+    t.slicesDone = Math.min(t.slicesDone, t.slicesTotal);
+    t.chunksDone = Math.min(t.chunksDone, t.chunksTotal);
+    t.status = failed ? 'failed' : t.slicesDone === t.slicesTotal ? 'done' : running ? 'running' : 'pending';
+    totals[source] = t;
+  }
+  return totals;
 }
 
 /** Workflow id of a city's backfill: `backfill/chicago/2024-01-01..2024-12-31`. */

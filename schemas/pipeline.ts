@@ -24,6 +24,8 @@ export const PipelineInputSchema = z.object({
   from: isoDate,
   to: isoDate,
   taskQueues: TaskQueuesSchema,
+  /** Backfill every slice again, even those wx.ingest_manifest records as complete (`wx start --refresh`). */
+  refresh: z.boolean().optional(),
 });
 export type PipelineInput = z.infer<typeof PipelineInputSchema>;
 

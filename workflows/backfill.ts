@@ -15,7 +15,8 @@ import {
   BackfillInputSchema,
   backfillCityWorkflowId,
   monthSlices,
-  sliceChunks,
+  plannedSourceProgress,
+  sumSourceProgress,
   type BackfillCityInput,
   type BackfillCityProgress,
   type BackfillInput,
@@ -64,20 +65,7 @@ export async function backfillCityWorkflow(raw: BackfillCityInput & { reportTo?:
     to: input.to,
     status: 'running',
     startedAt: now(),
-    sources: Object.fromEntries(
-      sources.map((s): [BackfillSource, SourceProgress] => [
-        s,
-        {
-          status: 'pending',
-          slicesDone: 0,
-          slicesTotal: slices.length,
-          chunksDone: 0,
-          chunksTotal: slices.reduce((n, sl) => n + sliceChunks(s, sl).length, 0),
-          rows: 0,
-          rowsPerSecond: 0,
-        },
-      ]),
-    ),
+    sources: Object.fromEntries(sources.map((s): [BackfillSource, SourceProgress] => [s, { ...plannedSourceProgress(s, input.from, input.to), doneSlices: [] }])),
   };
   setHandler(backfillProgressQuery, () => progress);
   const report = async () => {
@@ -94,9 +82,18 @@ export async function backfillCityWorkflow(raw: BackfillCityInput & { reportTo?:
       if (state.status === 'failed') continue;
       state.status = 'running';
       try {
-        const result = await backfillSlice({ city: input.city, source: task.source, from: task.slice.from, to: task.slice.to, forecastLeadDays: input.forecastLeadDays });
+        const result = await backfillSlice({
+          city: input.city,
+          source: task.source,
+          from: task.slice.from,
+          to: task.slice.to,
+          forecastLeadDays: input.forecastLeadDays,
+          ...(input.refresh ? { refresh: true } : {}),
+        });
         state.slicesDone += 1;
+        if (result.skipped) state.slicesSkipped += 1;
         state.chunksDone += result.chunks;
+        state.doneSlices?.push(task.slice.from);
         state.rows += result.rows;
         activeMs[task.source] = (activeMs[task.source] ?? 0) + result.ms;
         state.rowsPerSecond = Math.round((state.rows / Math.max(1, activeMs[task.source]!)) * 1000);
@@ -142,26 +139,21 @@ export async function backfillWorkflow(raw: BackfillInput): Promise<BackfillProg
     to: input.to,
     status: 'running',
     startedAt: now(),
+    runId: info.runId,
     cities: Object.fromEntries(input.cities.map((c) => [c, { status: 'pending' as const }])),
     totals: {},
   };
+  const sources = [...new Set(input.sources)];
+  // Totals come from the plan, so a city that has not reported yet still counts in them.
   const recompute = () => {
-    const totals: Partial<Record<BackfillSource, SourceProgress>> = {};
-    for (const city of Object.values(progress.cities)) {
-      if (!('sources' in city)) continue;
-      for (const [source, p] of Object.entries(city.sources) as Array<[BackfillSource, SourceProgress]>) {
-        const t = (totals[source] ??= { status: 'pending', slicesDone: 0, slicesTotal: 0, chunksDone: 0, chunksTotal: 0, rows: 0, rowsPerSecond: 0 });
-        t.slicesDone += p.slicesDone;
-        t.slicesTotal += p.slicesTotal;
-        t.chunksDone += p.chunksDone;
-        t.chunksTotal += p.chunksTotal;
-        t.rows += p.rows;
-        t.rowsPerSecond += p.rowsPerSecond; // cities run in parallel: their rates add up
-        t.status = t.status === 'failed' || p.status === 'failed' ? 'failed' : t.slicesDone === t.slicesTotal ? 'done' : 'running';
-      }
-    }
-    progress.totals = totals;
+    progress.totals = sumSourceProgress(
+      sources,
+      input.from,
+      input.to,
+      Object.values(progress.cities).map((c) => ('sources' in c ? c.sources : undefined)),
+    );
   };
+  recompute();
   setHandler(cityProgressSignal, (p) => {
     progress.cities[p.city] = p;
     recompute();
@@ -183,6 +175,7 @@ export async function backfillWorkflow(raw: BackfillInput): Promise<BackfillProg
               forecastLeadDays: input.forecastLeadDays,
               heartbeatTimeoutSeconds: input.heartbeatTimeoutSeconds,
               maxConcurrentSlices: input.maxConcurrentSlices,
+              ...(input.refresh ? { refresh: true } : {}),
               reportTo: info.workflowId,
             },
           ],

@@ -54,7 +54,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSu
           await executeChild(workflowType, {
             workflowId,
             taskQueue: input.taskQueues[stage.queue],
-            args: [{ city, from: input.from, to: input.to }],
+            args: [{ city, from: input.from, to: input.to, ...(stage.name === 'backfill' && input.refresh ? { refresh: true } : {}) }],
             // Each child retries its activities; a child that still fails is retried whole, twice.
             retry: { maximumAttempts: 3, initialInterval: '2s', backoffCoefficient: 2 },
             // Per-city work that is under way finishes even if the pipeline itself is terminated.

@@ -16,11 +16,15 @@ export const kalshiAdapter: AdapterFactory = (ctx) => {
       throw err;
     }));
 
+  let unsettled = 0;
   return {
+    // A market without a result can still change (status, result, late trades): its slice is not final.
+    settled: () => unsettled === 0,
     async fetch(chunk) {
       const { series, events } = await list();
       const items = eventsIn(events, chunk);
       const markets = items.flatMap((e) => e.markets);
+      unsettled += markets.filter((m) => !m.result).length;
       const candles: CandleRow[] = [];
       const trades: TradeRow[] = [];
       for (const { event, markets: ms } of items) {

@@ -45,6 +45,11 @@ export interface SourceAdapter {
   fetch(chunk: DateSpan): Promise<ChunkBatch[]>;
   /** Rows derived from the database after the chunk's batches are upserted, in the same transaction. */
   afterUpsert?(client: pg.PoolClient, chunk: DateSpan): Promise<number>;
+  /**
+   * Whether every row fetched so far is final at the source (e.g. every Kalshi market has its result);
+   * a slice is recorded as complete in wx.ingest_manifest only then. Omitted: the date rule alone decides.
+   */
+  settled?(): boolean;
 }
 
 export type AdapterFactory = (ctx: AdapterContext) => SourceAdapter;

@@ -33,7 +33,7 @@ export async function runStart(config: Config, args: StartArgs, log: Logger, out
 
   return withSession(config, log, out, { sandboxRange: { from, to }, workers: args.workers, down: args.down }, async ({ client, startWorkers }) => {
     const existing = await describeRunning(client, workflowId);
-    const input: PipelineInput = { cities, from, to, taskQueues: config.temporal.taskQueues };
+    const input: PipelineInput = { cities, from, to, taskQueues: config.temporal.taskQueues, ...(args.refresh ? { refresh: true } : {}) };
     const handle = await client.workflow.start<typeof pipelineWorkflow>('pipelineWorkflow', {
       workflowId,
       taskQueue: config.temporal.taskQueues.pipeline,
