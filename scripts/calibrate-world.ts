@@ -10,7 +10,11 @@
  *   - the mean diurnal range (TMAX - TMIN) by month, for the minute observation curve;
  *   - the day-ahead forecast error of MOS against the settlement station (bias, std, MAE);
  *   - the market's sharpness (bracket log loss of the mid at the pre-settlement snapshot) and the
- *     normal spread that reproduces it, from which the generated market's information sigma follows.
+ *     normal spread that reproduces it, from which the generated market's information sigma follows;
+ *   - the market's untidiness: spreads and one-sided books of the real day-ahead quotes (logan
+ *     presettlement, 2025 on), trades by hour of day and in bursts (cpratim trade prints), how sparse
+ *     minute data are (peterjfranco minute exports), and how often an hourly METAR maximum misses the
+ *     settled high (logan asos_daily vs GHCN).
  * Sources: GHCN-Daily csv (Chicago Midway, Austin Bergstrom, Philadelphia); Miami: the NWS NOWData
  * table 2021-2023 (marzbana) plus Kalshi expiration values; Denver: Kalshi settled highs (cpratim,
  * Nov-May) plus NOAA 1991-2020 normals for the months the data lacks; Los Angeles: NOAA 1991-2020
@@ -481,7 +485,11 @@ function main(): void {
       byCity: marketByCity,
       uniformLogLoss: round(Math.log(6), 3),
       volume: volumeStats(),
+      activity: activityStats(),
+      quotes: quoteStats(),
+      sparsity: sparsityStats(),
     },
+    observations: observationStats(),
   };
   writeFileSync(OUT, `${JSON.stringify(calibration, null, 2)}\n`);
   console.log(`wrote ${OUT}`);
@@ -513,6 +521,160 @@ function volumeStats() {
   out.meanMarketVolumeContracts = round(mean(marketVolumes), 1);
   out.source = 'cpratim trades 2025-05-02..08, KXHIGHCHI/AUS/MIA/DEN';
   return out;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
+};
+const share = (n: number, d: number): number => round(n / Math.max(1, d), 3);
+const etHour = (iso: string): number => Number(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(new Date(iso)));
+
+/**
+ * Trades by ET hour (per hour a market was open, so the hours each window holds twice do not count
+ * double) and the burst length: prints per minute that has any. The model parameters that the
+ * generated world tunes against the measured figures (requote rates) are set here, by hand, so that
+ * its candle sparsity matches `sparsity` below (tests/worlds/generated.test.ts checks it).
+ */
+function activityStats() {
+  const trades = new Array<number>(24).fill(0);
+  const open = new Array<number>(24).fill(0);
+  let prints = 0;
+  let minutes = 0;
+  let markets = 0;
+  for (const series of ['kxhighchi', 'kxhighaus', 'kxhighmia', 'kxhighden']) {
+    const dir = join(REAL, 'cpratim_kalshi_weather', series, 'trades');
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) {
+      const payload = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, Array<{ created_time: string }>>;
+      const ev = JSON.parse(readFileSync(join(REAL, 'cpratim_kalshi_weather', series, 'events', f), 'utf8')) as { markets: Array<{ ticker: string; open_time: string; close_time: string }> };
+      for (const [ticker, list] of Object.entries(payload)) {
+        const m = ev.markets.find((x) => x.ticker === ticker);
+        if (!m) continue;
+        for (let t = Date.parse(m.open_time); t < Date.parse(m.close_time); t += 3_600_000) open[etHour(new Date(t).toISOString())]!++;
+        for (const t of list) trades[etHour(t.created_time)]!++;
+        markets++;
+        prints += list.length;
+        minutes += new Set(list.map((t) => t.created_time.slice(0, 16))).size;
+      }
+    }
+  }
+  const perHour = trades.map((n, h) => (open[h]! > 0 ? n / open[h]! : 0));
+  const m = mean(perHour);
+  // 03-08 ET had no trades in May 2025 (then a nightly pause); the 2026 minute exports trade through
+  // the night, so quiet hours keep a floor instead of stopping.
+  const byEtHour = perHour.map((x) => round(Math.max(0.15, x / m), 3));
+  const printsPerMinute = prints / Math.max(1, minutes);
+  return {
+    byEtHour,
+    burstContinueProb: round(1 - 1 / printsPerMinute, 3),
+    requotePerMinute: { base: 0.05, peak: 0.2, note: 'tuned: event-level share of minutes with a candle near sparsity.eventMinuteShare' },
+    measured: { printsPerTradingMinute: round(printsPerMinute, 2), tradeMinutesPerMarket: round(minutes / Math.max(1, markets), 1) },
+    source: 'cpratim trades 2025-05-02..08 with the events files (open/close), KXHIGHCHI/AUS/MIA/DEN; floor 0.15 for the nightly pause',
+  };
+}
+
+/** Spreads and one-sided books at the real day-ahead snapshot (yes bid/ask close of the last hourly candle), 2025 on. */
+function quoteStats() {
+  const spreadsCheap: number[] = [];
+  const spreadsOther: number[] = [];
+  let n = 0;
+  let noBid = 0;
+  let noAsk = 0;
+  let tails = 0;
+  let noBidTails = 0;
+  for (const city of ['chi', 'aus', 'phl', 'nyc']) {
+    for (const r of readCsv(join(REAL, 'logan_weather_prediction', 'kalshi', `kalshi_presettlement_${city}.csv`))) {
+      if (r.date! < '2025-01-01') continue;
+      const b = num(r.bid_cents);
+      const a = num(r.ask_cents);
+      if (b === undefined || a === undefined) continue;
+      n++;
+      const tail = r.strike_type !== 'between';
+      if (tail) tails++;
+      if (b <= 0) {
+        noBid++;
+        if (tail) noBidTails++;
+      }
+      if (a >= 100) noAsk++;
+      if (b > 0 && a < 100) (Math.min((a + b) / 2, 100 - (a + b) / 2) < 5 ? spreadsCheap : spreadsOther).push(a - b);
+    }
+  }
+  return {
+    medianSpreadCents: { cheap: median(spreadsCheap), other: median(spreadsOther) },
+    cheapBelowCents: 5,
+    spreadLogSd: 0.6,
+    earlyWidening: 1.8,
+    earlyDecayHours: 4,
+    midNoiseCents: 0.6,
+    noBidBelowCents: 5,
+    noBidProb: 0.1,
+    noAskAboveCents: 3,
+    noAskProb: 0.3,
+    measured: {
+      snapshots: n,
+      p90SpreadCents: [...spreadsCheap, ...spreadsOther].sort((x, y) => x - y)[Math.floor(0.9 * (spreadsCheap.length + spreadsOther.length))],
+      noBidShare: share(noBid, n),
+      noBidShareTails: share(noBidTails, tails),
+      noAskShare: share(noAsk, n),
+    },
+    note: 'medians measured; the log sd (p90 about twice the median), the widening at listing (assumed: the snapshot is ~15 h after listing), the centre noise and the one-sided probabilities are tuned so the generated snapshot shows the measured shares (tests/worlds/generated.test.ts)',
+    source: 'logan kalshi_presettlement_{chi,aus,phl,nyc}.csv, dates 2025-01-01 on (the KX era; 2023-24 spreads were several times wider)',
+  };
+}
+
+/** How many minutes of an event carry any data in the real minute exports (empty when nothing changed). */
+function sparsityStats() {
+  const dir = join(REAL, 'peterjfranco_kmia', 'kalshi_price_history');
+  const shares: number[] = [];
+  const longest: number[] = [];
+  if (existsSync(dir)) {
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('-minute.csv'))) {
+      const ts = readCsv(join(dir, f)).map((r) => Date.parse(r.timestamp!));
+      const span = (ts.at(-1)! - ts[0]!) / 60_000 + 1;
+      shares.push(ts.length / span);
+      let worst = 0;
+      for (let i = 1; i < ts.length; i++) worst = Math.max(worst, (ts[i]! - ts[i - 1]!) / 60_000 - 1);
+      longest.push(worst);
+    }
+  }
+  return {
+    eventMinuteShare: round(mean(shares), 3),
+    eventMinuteShareRange: [round(Math.min(...shares), 3), round(Math.max(...shares), 3)],
+    medianLongestIdleMinutes: median(longest),
+    source: 'peterjfranco KXHIGHMIA minute exports 2026-04-20..05-03 (14 events): share of minutes from first to last row with a row',
+  };
+}
+
+/**
+ * How often the maximum of routine hourly METARs misses the settled high: asos_daily tmax (rounded
+ * half up) minus GHCN TMAX, summer days (the afternoon maximum, so the files' day windows agree).
+ * Minute data sample the peak 60 times as often, so the generated world keeps only part of the
+ * sampling misses (an assumption: no minute station data in the corpus) and all of the rounding ones.
+ */
+function observationStats() {
+  const counts: Record<string, number> = {};
+  let n = 0;
+  for (const id of ['USW00014819', 'USW00013904', 'USW00013739']) {
+    const ghcn = new Map(ghcnCsv(id).map((d) => [d.date, d.tmax]));
+    for (const r of readCsv(join(REAL, 'logan_weather_prediction', 'asos_daily', `${id}_asos_daily.csv`))) {
+      const t = num(r.tmax_f);
+      const g = ghcn.get(r.date!);
+      if (t === undefined || g === undefined || (num(r.obs_count) ?? 0) < 20 || !['06', '07', '08'].includes(r.date!.slice(5, 7))) continue;
+      const d = Math.max(-2, Math.min(2, roundHalfUp(t) - g));
+      counts[d] = (counts[d] ?? 0) + 1;
+      n++;
+    }
+  }
+  const hourly = Object.fromEntries([-2, -1, 0, 1, 2].map((d) => [String(d), share(counts[d] ?? 0, n)]));
+  return {
+    belowProb: round((hourly['-1']! + hourly['-2']!) / 4, 3),
+    // +2 and more are mostly the files' different day windows (a warm night), not rounding.
+    aboveProb: hourly['1']!,
+    measured: { hourlyMetarMinusCli: hourly, days: n },
+    note: 'belowProb: a quarter of the hourly METAR shortfall (-1 and -2; assumed for minute data); aboveProb: the hourly +1 overshoot (conversion rounding, which denser sampling does not remove)',
+    source: 'logan asos_daily (hourly routine observations) vs GHCN TMAX, KMDW/KAUS/KPHL, June-August 1998-2024',
+  };
 }
 
 main();

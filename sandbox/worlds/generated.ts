@@ -28,7 +28,7 @@ import type {
   TradeRow,
 } from '../../schemas/records';
 import { seriesRowFor } from './series';
-import type { DateRange, ForecastSource, UtcRange, World } from '../world';
+import type { DateRange, ForecastSource, Served, UtcRange, World } from '../world';
 import { defaultCalibration, type WorldCalibration } from './generated/calibration';
 import { bookAt, candlesOf, eventSpec, simulate, tradesIn, tradeSummary, type EventSpec, type Inefficiency, type MarketSim } from './generated/market';
 import { Lru, round1 } from './generated/math';
@@ -128,7 +128,7 @@ export class GeneratedWorld implements World {
 
   // ── settlement truth ──────────────────────────────────────────────────────────────────────────
 
-  cliReports(city: CityId, dates: DateRange): SettlementRow[] {
+  cliReports(city: CityId, dates: DateRange): Served<SettlementRow>[] {
     if (!this.has(city)) return [];
     const m = this.model(city);
     return this.datesIn(dates).flatMap((date) => {
@@ -151,7 +151,7 @@ export class GeneratedWorld implements World {
 
   // ── observations ──────────────────────────────────────────────────────────────────────────────
 
-  observations(city: CityId, range: UtcRange): ObservationRow[] {
+  observations(city: CityId, range: UtcRange): Served<ObservationRow>[] {
     if (!this.has(city)) return [];
     const m = this.model(city);
     const station = getCity(city).station.icao;
@@ -160,10 +160,10 @@ export class GeneratedWorld implements World {
     if (toMs <= fromMs) return [];
     const first = new Date(fromMs + m.offsetMs).toISOString().slice(0, 10);
     const last = new Date(toMs - 1 + m.offsetMs).toISOString().slice(0, 10);
-    const out: ObservationRow[] = [];
+    const out: Served<ObservationRow>[] = [];
     for (const date of this.datesIn({ from: first, to: last })) {
       const d = m.day(date);
-      const obs = m.obs(date);
+      const obs = m.reported(date);
       const k0 = Math.max(0, Math.ceil((fromMs - d.dayStartMs) / MIN));
       const k1 = Math.min(1440, Math.ceil((toMs - d.dayStartMs) / MIN));
       for (let k = k0; k < k1; k++) {
@@ -175,7 +175,7 @@ export class GeneratedWorld implements World {
 
   // ── forecasts ─────────────────────────────────────────────────────────────────────────────────
 
-  dailyForecasts(city: CityId, source: ForecastSource, basisTime: Date, targets: DateRange): DailyForecastRow[] {
+  dailyForecasts(city: CityId, source: ForecastSource, basisTime: Date, targets: DateRange): Served<DailyForecastRow>[] {
     const ms = basisTime.getTime();
     if (!this.has(city) || ms > this.nowMs) return [];
     const m = this.model(city);
@@ -202,13 +202,13 @@ export class GeneratedWorld implements World {
     });
   }
 
-  hourlyForecasts(city: CityId, source: ForecastSource, basisTime: Date, range: UtcRange): HourlyForecastRow[] {
+  hourlyForecasts(city: CityId, source: ForecastSource, basisTime: Date, range: UtcRange): Served<HourlyForecastRow>[] {
     const ms = basisTime.getTime();
     if (!this.has(city) || ms > this.nowMs) return [];
     const m = this.model(city);
     const start = Math.max(range.from.getTime(), ms);
     const end = Math.min(range.to.getTime(), ms + (MAX_LEAD_DAYS + 1) * DAY);
-    const out: HourlyForecastRow[] = [];
+    const out: Served<HourlyForecastRow>[] = [];
     const curves = new Map<string, (h: number) => number>();
     for (let v = Math.ceil(start / HOUR) * HOUR; v < end; v += HOUR) {
       const lst = v + m.offsetMs;

@@ -1,10 +1,12 @@
 /**
  * How sharp the generated market is, scored like shared/reference/market-baselines.md (mid of bid and
  * ask, clipped to [0.005, 0.995], normalised over the ladder, -ln p of the winner): the real market
- * scores 1.35-1.45 at the ~05:00Z snapshot, a uniform guess 1.792.
+ * scores 1.35-1.45 at the ~05:00Z snapshot, a uniform guess 1.792. The quotes have real spreads (a
+ * one-sided book's mid is half the ask), so the mid is a noisier probability than the market's own.
  */
 import { describe, expect, it } from 'vitest';
 import { createGeneratedWorld, type GeneratedWorld } from '../../sandbox/worlds/generated';
+import { quoteAt } from './quote-at';
 
 const dates = { from: '2025-01-01', to: '2025-03-01' };
 
@@ -20,11 +22,11 @@ function logLosses(w: GeneratedWorld, whens: Record<string, When>): Record<strin
   return Object.fromEntries(Object.entries(total).map(([k, v]) => [k, v / n]));
 }
 
-function eventLoss(w: GeneratedWorld, markets: Array<{ ticker: string; result?: string | null }>, at: Date): number {
+function eventLoss(w: GeneratedWorld, markets: Array<{ ticker: string; result?: string | null; openTime?: Date | null }>, at: Date): number {
   {
     const ps = markets.map((m) => {
-      const c = w.candles(m.ticker, 1, { from: at, to: new Date(at.getTime() + 60_000) })[0]!;
-      const mid = (c.yesBidClose! + c.yesAskClose!) / 2 / 1_000_000;
+      // Candles are sparse: the quote standing at `at` is the last candle's close.
+      const mid = quoteAt(w, m.ticker, at, m.openTime!)!.mid / 1_000_000;
       return Math.min(0.995, Math.max(0.005, mid));
     });
     const sum = ps.reduce((a, b) => a + b, 0);

@@ -36,7 +36,51 @@ export interface WorldCalibration {
     listingHoursToPeak: number;
     byCity: Record<CityId, { targetLogLoss: number; sigmaAtSnapshotF: number; infoRatio: number }>;
     volume: { meanTradeContracts: number; medianTradeContracts: number; meanMarketVolumeContracts: number };
+    activity: MarketActivity;
+    quotes: QuoteCalibration;
+    /** Measured, for tests: the share of an event's minutes that carry any minute data in the real exports. */
+    sparsity: { eventMinuteShare: number };
   };
+  observations: ObservationReporting;
+}
+
+/** When the real tape trades: by hour of day (America/New_York) and in bursts. */
+export interface MarketActivity {
+  /** 24 factors (ET hour 0..23), mean 1 over the day: trade and requote rates scale with them. */
+  byEtHour: number[];
+  /** Chance that a burst of trades in a minute goes on with one more print (real: ~2 prints per trading minute). */
+  burstContinueProb: number;
+  /** Makers' requotes per market and minute: base + peak x 4p(1-p) (busier near 50¢). */
+  requotePerMinute: { base: number; peak: number };
+}
+
+/** Spreads and one-sided books of the real day-ahead quotes. */
+export interface QuoteCalibration {
+  /** Median spread (ask - bid, cents) when the cheaper side is below `cheapBelowCents`, and otherwise. */
+  medianSpreadCents: { cheap: number; other: number };
+  cheapBelowCents: number;
+  /** Log-normal spread spread (sd of ln S). */
+  spreadLogSd: number;
+  /** Spreads at listing are this many times wider, relaxing with `earlyDecayHours`. */
+  earlyWidening: number;
+  earlyDecayHours: number;
+  /** Sd of the quotes' centre around the market probability, cents. */
+  midNoiseCents: number;
+  /** Below this price (cents) a requote leaves no bid with probability noBidProb x (1 - price / noBidBelowCents). */
+  noBidBelowCents: number;
+  noBidProb: number;
+  /** Above 100 - this price a requote leaves no ask likewise. */
+  noAskAboveCents: number;
+  noAskProb: number;
+  /** Measured at the real day-ahead snapshot, for tests. */
+  measured: { noBidShare: number; p90SpreadCents: number };
+}
+
+/** How the served minute observations miss the sensor's maximum (the CLI high) on a day. */
+export interface ObservationReporting {
+  /** P(observed max rounds to CLI - 1) and P(CLI + 1); otherwise it rounds to the CLI high. */
+  belowProb: number;
+  aboveProb: number;
 }
 
 let cached: WorldCalibration | undefined;

@@ -9,16 +9,22 @@
  *   - the market's probability: fair ('none'); during the climate day only part of the way from the
  *     pre-day distribution to the fair one ('underreaction', λ = 0.5); or a power-flattened fair
  *     distribution, p^0.7 normalised, which overprices tails and longshots ('longshot');
- *   - quotes: whole cents around the market probability (±1¢, ±2¢ in the first two hours);
- *   - trades: Poisson arrivals per minute, busier near 50¢, sized like the real tape, the taker
- *     lifting the ask (yes) or hitting the bid (no); open interest follows the trades.
+ *   - quotes: whole cents around the market probability with real spreads (median ~4¢, ~2-3¢ on
+ *     cheap brackets, wider at listing), redrawn when makers requote (when the probability moves,
+ *     and at random, less often overnight); near-certain losers often have no bid, near-certain
+ *     winners sometimes no ask (one-sided books, as the real day-ahead quotes show);
+ *   - trades: Poisson bursts per minute (~2 prints each), busier near 50¢ and in the ET trading day,
+ *     sized like the real tape, the taker lifting the ask (yes) or hitting the bid (no), never a
+ *     missing side; open interest follows the trades;
+ *   - candles only for buckets with a trade or a quote change (sparse, as Kalshi's are).
+ * Every rate and spread is in calibration.json (market.activity, market.quotes) with its source.
  */
 import { DateTime } from 'luxon';
 import { bracketLabel, type Bracket } from '../../../domain/brackets';
 import { getCity, type CityId } from '../../../domain/cities';
 import { formatEventTicker, formatMarketTicker } from '../../../domain/tickers';
 import type { CandleRow, OrderbookSnapshot, TradeRow } from '../../../schemas/records';
-import type { WorldCalibration } from './calibration';
+import type { MarketActivity, QuoteCalibration, WorldCalibration } from './calibration';
 import { addDays, CityModel, MIN } from './model';
 import { normal, normalSf, poisson, rngFor, uuidFrom } from './math';
 
@@ -110,12 +116,43 @@ export interface MarketSim {
   ask: Uint8Array;
   /** Open interest after each minute, centi-contracts. */
   oi: Int32Array;
+  /** 1 where a minute of a market has a quote change or a trade: only those minutes have a 1-minute candle. */
+  active: Uint8Array;
   /** Trade prints per market, as columns (rows are built on demand): time, yes price (cents), centi-contracts, taker side (1 = yes), id words. */
   tradeMs: Float64Array[];
   tradePrice: Uint8Array[];
   tradeCount: Int32Array[];
   tradeYes: Uint8Array[];
   tradeId: Uint32Array[];
+}
+
+/** Whole-cent quotes of one market: a centre near the market probability and a spread (calibration.market.quotes). */
+export function drawQuote(rng: () => number, pCents: number, hoursSinceOpen: number, q: QuoteCalibration): { bid: number; ask: number } {
+  const x = Math.min(pCents, 100 - pCents);
+  const median = x < q.cheapBelowCents ? q.medianSpreadCents.cheap : q.medianSpreadCents.other;
+  const early = 1 + (q.earlyWidening - 1) * Math.exp(-hoursSinceOpen / q.earlyDecayHours);
+  const spread = Math.min(30, Math.max(1, Math.round(median * early * Math.exp(q.spreadLogSd * normal(rng)))));
+  const centre = pCents + q.midNoiseCents * normal(rng);
+  let bid = Math.round(centre - spread / 2);
+  let ask = bid + spread;
+  // One-sided books: nobody bids for a near-certain loser, nobody offers a near-certain winner.
+  if (pCents < q.noBidBelowCents && rng() < q.noBidProb * (1 - pCents / q.noBidBelowCents)) bid = 0;
+  if (pCents > 100 - q.noAskAboveCents && rng() < q.noAskProb * (1 - (100 - pCents) / q.noAskAboveCents)) ask = 100;
+  bid = Math.min(99, Math.max(0, bid));
+  ask = Math.min(100, Math.max(1, ask));
+  if (ask <= bid) {
+    if (bid >= 99) bid = ask - 1;
+    else ask = bid + 1;
+  }
+  return { bid, ask };
+}
+
+/** Activity factor per hour of the event window (America/New_York hour of day), from calibration.market.activity. */
+function hourlyActivity(spec: EventSpec, minutes: number, act: MarketActivity): Float64Array {
+  const hours = Math.ceil(minutes / 60);
+  const out = new Float64Array(hours);
+  for (let h = 0; h < hours; h++) out[h] = act.byEtHour[DateTime.fromMillis(spec.openMs + h * 3_600_000, { zone: 'America/New_York' }).hour]!;
+  return out;
 }
 
 export function simulate(model: CityModel, spec: EventSpec, inefficiency: Inefficiency, cal: WorldCalibration, seed: string): MarketSim {
@@ -127,6 +164,7 @@ export function simulate(model: CityModel, spec: EventSpec, inefficiency: Ineffi
   const bid = new Uint8Array(minutes * M);
   const ask = new Uint8Array(minutes * M);
   const oi = new Int32Array(minutes * M);
+  const active = new Uint8Array(minutes * M);
   const cols = spec.markets.map(() => ({ ms: [] as number[], price: [] as number[], count: [] as number[], yes: [] as number[], id: [] as number[] }));
   const oiNow = new Array<number>(M).fill(0);
 
@@ -136,15 +174,27 @@ export function simulate(model: CityModel, spec: EventSpec, inefficiency: Ineffi
     bracketProbs(spec.markets, info.mu[i]!, info.sigma[i]!, -Infinity, pRef);
   }
   const vol = cal.market.volume;
+  const { activity, quotes } = cal.market;
+  const actByHour = hourlyActivity(spec, minutes, activity);
+  const meanAct = actByHour.reduce((a, b) => a + b, 0) / actByHour.length;
+  const printsPerBurst = 1 / (1 - activity.burstContinueProb);
   const tradesPerMarket = vol.meanMarketVolumeContracts / Math.max(1, vol.meanTradeContracts);
-  const baseRate = tradesPerMarket / minutes / 0.55;
+  // 0.55: the mean of (0.15 + 4p(1-p)) over a ladder's markets; bursts of ~2 prints; the day's activity profile.
+  const baseRate = tradesPerMarket / minutes / 0.55 / printsPerBurst / Math.max(1e-6, meanAct);
   const sizeMu = Math.log(Math.max(1, vol.medianTradeContracts));
   const sizeSigma = Math.sqrt(2 * Math.max(0.01, Math.log(Math.max(vol.meanTradeContracts, vol.medianTradeContracts + 0.01) / Math.max(1, vol.medianTradeContracts))));
   const rng = rngFor(seed, spec.city, spec.date, 'trades');
+  // A stream of its own, so that the quotes before the climate day do not depend on the inefficiency.
+  const qrng = rngFor(seed, spec.city, spec.date, 'quotes');
 
   const fair = new Float64Array(M);
   const p = new Float64Array(M);
   const rate = new Float64Array(M);
+  const requote = new Float64Array(M);
+  /** The probability (cents) the current quotes were drawn around, per market. */
+  const centre = new Float64Array(M).fill(NaN);
+  const curBid = new Uint8Array(M);
+  const curAsk = new Uint8Array(M);
   let runMax = -Infinity;
   let lastI = -1;
   let lastMax = NaN;
@@ -170,26 +220,47 @@ export function simulate(model: CityModel, spec: EventSpec, inefficiency: Ineffi
         for (let j = 0; j < M; j++) s += (p[j] = Math.max(1e-9, fair[j]!) ** LONGSHOT_GAMMA);
         for (let j = 0; j < M; j++) p[j] = p[j]! / s;
       } else p.set(fair);
-      for (let j = 0; j < M; j++) rate[j] = baseRate * (0.15 + 4 * p[j]! * (1 - p[j]!));
+      for (let j = 0; j < M; j++) {
+        const busy = 4 * p[j]! * (1 - p[j]!);
+        rate[j] = baseRate * (0.15 + busy);
+        requote[j] = activity.requotePerMinute.base + activity.requotePerMinute.peak * busy;
+      }
     }
 
-    const hs = k < 120 ? 2 : 1;
+    const act = actByHour[Math.floor(k / 60)]!;
+    const hoursSinceOpen = k / 60;
     for (let j = 0; j < M; j++) {
       const idx = k * M + j;
-      const mid = 100 * p[j]!;
-      const b = Math.min(98, Math.max(0, Math.round(mid - hs)));
-      const a = Math.min(99, Math.max(b + 1, Math.round(mid + hs)));
+      const pc = 100 * p[j]!;
+      // Makers requote when the probability has moved half a cent from what they quoted around, and
+      // now and then otherwise; overnight both happen less often (quiet hours keep stale quotes).
+      const moved = !(Math.abs(pc - centre[j]!) < 0.5);
+      if (k === 0 || (moved && qrng() < Math.max(0.05, act)) || qrng() < requote[j]! * act) {
+        const qt = drawQuote(qrng, pc, hoursSinceOpen, quotes);
+        centre[j] = pc;
+        if (k === 0 || qt.bid !== curBid[j] || qt.ask !== curAsk[j]) active[idx] = 1;
+        curBid[j] = qt.bid;
+        curAsk[j] = qt.ask;
+      }
+      const b = curBid[j]!;
+      const a = curAsk[j]!;
       bid[idx] = b;
       ask[idx] = a;
-      const n = poisson(rng, rate[j]!);
-      if (n > 0) {
+      const bursts = poisson(rng, rate[j]! * act);
+      if (bursts > 0) {
+        let n = 0;
+        for (let q = 0; q < bursts; q++) {
+          n++;
+          while (rng() < activity.burstContinueProb) n++;
+        }
         const col = cols[j]!;
         const times: number[] = [];
         for (let q = 0; q < n; q++) times.push(t + Math.floor(rng() * MIN));
         times.sort((x, y) => x - y);
         for (const ms of times) {
           const size = Math.min(5000, Math.max(1, Math.round(Math.exp(sizeMu + sizeSigma * normal(rng)))));
-          const yesSide = b === 0 || rng() < 0.5;
+          // The taker lifts the ask (yes) or hits the bid (no); a missing side cannot be traded against.
+          const yesSide = a < 100 && (b === 0 || rng() < 0.5);
           const count = size * 100;
           if (rng() < 0.65 || oiNow[j]! < count) oiNow[j] = oiNow[j]! + count;
           else oiNow[j] = oiNow[j]! - count;
@@ -199,6 +270,7 @@ export function simulate(model: CityModel, spec: EventSpec, inefficiency: Ineffi
           col.yes.push(yesSide ? 1 : 0);
           for (let w = 0; w < 4; w++) col.id.push((rng() * 0x100000000) >>> 0);
         }
+        active[idx] = 1;
       }
       oi[idx] = oiNow[j]!;
     }
@@ -209,6 +281,7 @@ export function simulate(model: CityModel, spec: EventSpec, inefficiency: Ineffi
     bid,
     ask,
     oi,
+    active,
     tradeMs: cols.map((c) => Float64Array.from(c.ms)),
     tradePrice: cols.map((c) => Uint8Array.from(c.price)),
     tradeCount: cols.map((c) => Int32Array.from(c.count)),
@@ -267,6 +340,9 @@ export function tradeSummary(sim: MarketSim, j: number, toMs: number): { volume:
 /**
  * Candles of market j for buckets starting in [fromMs, toMs) and before `endMs` (close or now,
  * whichever is first; the bucket in progress covers what has happened). 1440-minute buckets are UTC days.
+ * Sparse as Kalshi's are: a bucket without a trade or a quote change has no candle (idle markets leave
+ * gaps; kalshi-api.md 4.6). A bucket's quote open is the book at its start, i.e. the quote standing
+ * from the minute before, so across an idle gap the next open equals the last close.
  */
 export function candlesOf(sim: MarketSim, j: number, period: 1 | 60 | 1440, fromMs: number, toMs: number, endMs: number): CandleRow[] {
   const { spec } = sim;
@@ -286,10 +362,14 @@ export function candlesOf(sim: MarketSim, j: number, period: 1 | 60 | 1440, from
     const k0 = Math.round((w0 - spec.openMs) / MIN);
     const k1 = Math.ceil((w1 - spec.openMs) / MIN);
     if (k1 <= k0) continue;
-    let bh = 0;
-    let bl = 100;
-    let ah = 0;
-    let al = 100;
+    let any = false;
+    for (let k = k0; k < k1 && !any; k++) any = sim.active[k * M + j] === 1;
+    if (!any) continue;
+    const kOpen = k0 > 0 ? k0 - 1 : 0;
+    let bh = sim.bid[kOpen * M + j]!;
+    let bl = bh;
+    let ah = sim.ask[kOpen * M + j]!;
+    let al = ah;
     for (let k = k0; k < k1; k++) {
       const bb = sim.bid[k * M + j]!;
       const aa = sim.ask[k * M + j]!;
@@ -316,11 +396,11 @@ export function candlesOf(sim: MarketSim, j: number, period: 1 | 60 | 1440, from
       marketTicker: ticker,
       periodMinutes: period,
       bucketStart: new Date(b),
-      yesBidOpen: sim.bid[k0 * M + j]! * MICROS_PER_CENT,
+      yesBidOpen: sim.bid[kOpen * M + j]! * MICROS_PER_CENT,
       yesBidHigh: bh * MICROS_PER_CENT,
       yesBidLow: bl * MICROS_PER_CENT,
       yesBidClose: sim.bid[(k1 - 1) * M + j]! * MICROS_PER_CENT,
-      yesAskOpen: sim.ask[k0 * M + j]! * MICROS_PER_CENT,
+      yesAskOpen: sim.ask[kOpen * M + j]! * MICROS_PER_CENT,
       yesAskHigh: ah * MICROS_PER_CENT,
       yesAskLow: al * MICROS_PER_CENT,
       yesAskClose: sim.ask[(k1 - 1) * M + j]! * MICROS_PER_CENT,

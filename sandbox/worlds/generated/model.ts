@@ -9,9 +9,13 @@
  *     martingale and H | μ(t) ~ N(μ(t), σ(t)²) exactly (calibrated by construction);
  *   - forecast sources (Visual Crossing, Open-Meteo, GFS/NAM MOS): μ(t) + bias + their own
  *     backward-walk noise, so their total error std follows the calibrated growth with lead;
- *   - minute observations over the climate day: a diurnal curve (min near 06 LST, max near 15 LST)
- *     through the day's low and high, AR(1) noise, clamped so that the day's maximum is the high
- *     rounded to 0.1 °F within [C-0.5, C+0.4], hence rounds half up to the CLI high C exactly.
+ *   - the sensor's minute temperatures over the climate day: a diurnal curve (min near 06 LST, max
+ *     near 15 LST) through the day's low and high, AR(1) noise, clamped so that the day's maximum is
+ *     the high rounded to 0.1 °F within [C-0.5, C+0.4], hence rounds half up to the CLI high C
+ *     exactly (the CLI comes from the full-resolution sensor; the market watches it too);
+ *   - the reported minute observations (what the observation feed serves): the sensor's, except that
+ *     on some days the reported peak misses the CLI high by a degree, as sampled and rounded METARs
+ *     do (calibration.observations: below on ~15%, above on ~2% of days).
  */
 import { roundHalfUp } from '../../../domain/brackets';
 import { getCity, type CityId } from '../../../domain/cities';
@@ -69,6 +73,7 @@ export class CityModel {
   private readonly lows = new Map<string, number>();
   private readonly infos = new Lru<string, InfoGrid>(256);
   private readonly obsCache = new Lru<string, Float64Array>(64);
+  private readonly reportedCache = new Lru<string, Float64Array>(64);
   readonly offsetMs: number;
 
   constructor(
@@ -206,7 +211,7 @@ export class CityModel {
     return info.mu[i]! + bias + info.src[source][i]!;
   }
 
-  /** Minute observations of the climate day (1440 values, °F to 0.1). */
+  /** The sensor's minute temperatures of the climate day (1440 values, °F to 0.1): the CLI's source. */
   obs(date: string): Float64Array {
     return this.obsCache.get(date, () => this.buildObs(date));
   }
@@ -243,6 +248,42 @@ export class CityModel {
     }
     out[d.peakMinute] = cap;
     return out;
+  }
+
+  /** How the day's reported maximum relates to the CLI high: -1, 0 or +1 (after rounding half up). */
+  reportMiss(date: string): -1 | 0 | 1 {
+    const { belowProb, aboveProb } = this.cal.observations;
+    const u = rngFor(this.seed, this.city, date, 'report-miss')();
+    return u < belowProb ? -1 : u < belowProb + aboveProb ? 1 : 0;
+  }
+
+  /**
+   * The reported minute observations: the sensor's, with the afternoon peak shaved to a degree below
+   * the CLI high (the samples missed the sensor's peak) or lifted a degree above it (a whole-°C value
+   * converted back rounds up), on the days reportMiss says. Only the hours around the peak change, so
+   * the low and the climate-day boundaries stay the sensor's.
+   */
+  reported(date: string): Float64Array {
+    return this.reportedCache.get(date, () => {
+      const sensor = this.obs(date);
+      const miss = this.reportMiss(date);
+      if (miss === 0) return sensor;
+      const d = this.day(date);
+      const out = Float64Array.from(sensor);
+      const peak = sensor[d.peakMinute]!;
+      if (miss < 0) {
+        // Rounds half up to C-1: within [C-1.5, C-0.6].
+        const cap = clamp(round1(peak - 1), d.cli - 1.5, d.cli - 0.6);
+        for (let m = 0; m < 1440; m++) out[m] = Math.min(out[m]!, cap);
+      } else {
+        // Rounds half up to C+1: within [C+0.5, C+1.4]; a smooth bump over about an hour and a half.
+        const top = clamp(round1(peak + 1), d.cli + 0.5, d.cli + 1.4);
+        const lift = top - peak;
+        for (let m = 0; m < 1440; m++) out[m] = round1(out[m]! + lift * Math.exp(-(((m - d.peakMinute) / 45) ** 2)));
+        out[d.peakMinute] = top;
+      }
+      return out;
+    });
   }
 
   /** The CLI low: the climate day's minimum observation, rounded half up. */
