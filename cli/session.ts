@@ -12,6 +12,7 @@ import { startRuntime, stopRuntime, type Runtime, type RuntimeStep } from '../ru
 import { startConfiguredSandbox } from '../runtime/sandbox';
 import { createDb } from '../db/client';
 import { createWorkers, installTemporalRuntimeLogger, runWorkers } from '../workers/host';
+import { credentialsFromEnv } from '../activities/index';
 
 export type Out = (line: string) => void;
 
@@ -67,7 +68,7 @@ export async function withSession<T>(config: Config, log: Logger, out: Out, opts
           config,
           roles: TASK_QUEUE_ROLES,
           connection: nativeConnection,
-          deps: { db: db.db, pool: db.pool, log, config },
+          deps: { db: db.db, pool: db.pool, log, config, credentials: credentialsFromEnv(process.env) },
           identity: `wx-cli@${process.pid}`,
         });
         workersDone = runWorkers(workers, until);

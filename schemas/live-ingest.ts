@@ -1,8 +1,20 @@
 import { z } from 'zod';
 
-/** Input of the nightly current-forecast snapshot of one city. */
-export const ForecastSnapshotInputSchema = z.object({ city: z.string() });
-export type ForecastSnapshotInput = z.infer<typeof ForecastSnapshotInputSchema>;
+/**
+ * Which schedule asked for a forecast snapshot: `open` shortly before the 10:00 ET listing of the next
+ * day's markets, `hourly` through the local trading day, `nightly` near local midnight. Rows are the
+ * same whoever asks (keyed by source run); the trigger is for logs and the result.
+ */
+export const SnapshotTriggerSchema = z.enum(['open', 'hourly', 'nightly']);
+export type SnapshotTrigger = z.infer<typeof SnapshotTriggerSchema>;
+
+/** Input of one current-forecast snapshot of one city. */
+export const ForecastSnapshotInputSchema = z.object({
+  city: z.string(),
+  /** Absent in runs started before triggers existed: those were nightly. */
+  trigger: SnapshotTriggerSchema.default('nightly'),
+});
+export type ForecastSnapshotInput = z.input<typeof ForecastSnapshotInputSchema>;
 
 /** Input of one candle poll over the open markets of some cities. */
 export const CandlePollInputSchema = z.object({
@@ -14,6 +26,7 @@ export type CandlePollInput = z.infer<typeof CandlePollInputSchema>;
 
 export interface ForecastSnapshotResult {
   city: string;
+  trigger: SnapshotTrigger;
   dailyRows: number;
   hourlyRows: number;
   sources: string[];
@@ -22,4 +35,8 @@ export interface ForecastSnapshotResult {
 export interface CandlePollResult {
   markets: number;
   candles: number;
+  /** Order-book snapshots stored (one per open market read). */
+  orderbooks: number;
+  /** Open markets whose book the source did not serve (404: e.g. a recorded world without books). */
+  orderbooksMissing: number;
 }

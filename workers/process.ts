@@ -4,6 +4,7 @@ import { loadConfig, type TaskQueueRole } from '../temporal.config';
 import { createLogger } from '../lib/logger';
 import { createDb } from '../db/client';
 import { runtimeEndpoints } from '../runtime';
+import { credentialsFromEnv } from '../activities/index';
 import { createWorkers, installTemporalRuntimeLogger, runWorkers } from './host';
 
 /**
@@ -19,7 +20,7 @@ export async function runWorkerProcess(roles: readonly TaskQueueRole[]): Promise
   const db = createDb(databaseUrl);
   const connection = await NativeConnection.connect({ address: temporalAddress });
   try {
-    const workers = await createWorkers({ config, roles, connection, deps: { db: db.db, pool: db.pool, log, config }, identity: `${hostname()}:${process.pid}` });
+    const workers = await createWorkers({ config, roles, connection, deps: { db: db.db, pool: db.pool, log, config, credentials: credentialsFromEnv(process.env) }, identity: `${hostname()}:${process.pid}` });
     log.info({ roles, taskQueues: roles.map((r) => config.temporal.taskQueues[r]), temporalAddress }, 'workers running');
     // The SDK's Runtime shuts the workers down on SIGINT/SIGTERM; run() resolves once they drained.
     await runWorkers(workers);

@@ -1,33 +1,64 @@
 /**
- * The live-ingest Temporal Schedules (not cron workflows): one nightly current-forecast snapshot per
- * city at 23:30 local civil time (near midnight, and never in the 01:00–03:00 hours that DST skips or
- * repeats), and one candle poll every 15 minutes over all configured cities.
+ * The live-ingest Temporal Schedules (not cron workflows). Per city, three current-forecast snapshots
+ * (forecastSnapshotWorkflow), so a strategy has what the sources said when it decides:
+ *   - `forecast-open/<city>`: 09:45 America/New_York daily, before Kalshi lists the next day's markets
+ *     at 10:00 ET (kalshi-weather-markets.md, open_time), so the listing-time forecast is in hand at the open;
+ *   - `forecast-hourly/<city>`: every hour at :05 from 07:05 to 22:05 local civil time, through the
+ *     trading hours in which the day's high forms (the nightly one covers 23:30);
+ *   - `forecast/<city>`: 23:30 local civil time (near midnight, before the next climate day).
+ * None falls in the 01:00–03:00 local hours that DST skips or repeats. One candle poll every 15 minutes
+ * over all configured cities, which also stores each open market's order book.
+ * Every row is stamped with `available_at` by the clients, as in the backfill (domain/known-at.ts).
  */
 import { ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import { getCity, type CityId } from '../../domain/cities';
 import type { Config } from '../../temporal.config';
+import type { ForecastSnapshotInput, SnapshotTrigger } from '../../schemas/live-ingest';
 import { CITY, STAGE, ALL_CITIES } from '../../workflows/search-attributes';
 
 export const SCHEDULE_PREFIX = 'live-ingest/';
 
-export function liveIngestSchedules(config: Config, cities: readonly CityId[]): ScheduleOptions[] {
-  const forecast = cities.map(
-    (id): ScheduleOptions => ({
-      scheduleId: `${SCHEDULE_PREFIX}forecast/${id}`,
-      spec: { calendars: [{ hour: 23, minute: 30 }], timezone: getCity(id).timeZone },
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'forecastSnapshotWorkflow',
-        workflowId: `forecast-snapshot/${id}`,
-        args: [{ city: id }],
-        taskQueue: config.temporal.taskQueues.ingest,
-        typedSearchAttributes: [
-          { key: CITY, value: id },
-          { key: STAGE, value: 'live-forecast' },
-        ],
-      },
+/** Kalshi lists an event's markets at 10:00 in this zone, the day before the climate date. */
+export const LISTING_ZONE = 'America/New_York';
+
+/** When each forecast snapshot fires, in which zone, and how late a missed one may still run. */
+export function forecastSnapshotSpec(trigger: SnapshotTrigger, city: CityId): Pick<ScheduleOptions, 'spec'> & { catchupWindow: string; idPart: string } {
+  switch (trigger) {
+    case 'open':
+      // After the open the listing-time forecast is still the best one to have; after 10:45 the hourly one takes over.
+      return { idPart: 'forecast-open', spec: { calendars: [{ hour: 9, minute: 45 }], timezone: LISTING_ZONE }, catchupWindow: '1h' };
+    case 'hourly':
+      // A snapshot more than half an hour late is replaced by the next hour's.
+      return { idPart: 'forecast-hourly', spec: { calendars: [{ hour: { start: 7, end: 22 }, minute: 5 }], timezone: getCity(city).timeZone }, catchupWindow: '30m' };
+    case 'nightly':
       // A missed night is caught up within 6 hours; a late one after that would not be "nightly".
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6h', pauseOnFailure: false },
+      return { idPart: 'forecast', spec: { calendars: [{ hour: 23, minute: 30 }], timezone: getCity(city).timeZone }, catchupWindow: '6h' };
+  }
+}
+
+const TRIGGERS: readonly SnapshotTrigger[] = ['open', 'hourly', 'nightly'];
+
+export function liveIngestSchedules(config: Config, cities: readonly CityId[]): ScheduleOptions[] {
+  const forecast = cities.flatMap((id) =>
+    TRIGGERS.map((trigger): ScheduleOptions => {
+      const { idPart, spec, catchupWindow } = forecastSnapshotSpec(trigger, id);
+      const input: ForecastSnapshotInput = { city: id, trigger };
+      return {
+        scheduleId: `${SCHEDULE_PREFIX}${idPart}/${id}`,
+        spec,
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'forecastSnapshotWorkflow',
+          workflowId: `forecast-snapshot/${trigger}/${id}`,
+          args: [input],
+          taskQueue: config.temporal.taskQueues.ingest,
+          typedSearchAttributes: [
+            { key: CITY, value: id },
+            { key: STAGE, value: 'live-forecast' },
+          ],
+        },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow, pauseOnFailure: false },
+      };
     }),
   );
   const candles: ScheduleOptions = {

@@ -662,8 +662,11 @@ export function registerKalshiRoutes(app: FastifyInstance, world: World, opts: K
           const m = requireMarket(ticker, t);
           if (isHistorical(m, t)) throw notFound(`market ${ticker}`);
           const depth = intParam(req, 'depth', { max: 100 });
-          const open = marketAt(m, t).status === 'active';
-          const book = (open && world.orderbook(ticker, t)) || { ticker, yes: [], no: [] };
+          // Only an active market has resting orders. An open market whose book the world does not hold
+          // (a recorded world's files have none) is a 404: an empty book would claim nobody was quoting.
+          if (marketAt(m, t).status !== 'active') return renderOrderbook({ yes: [], no: [] }, eraOf(req, defaultEra), depth);
+          const book = world.orderbook(ticker, t);
+          if (!book) throw notFound(`order book of market ${ticker} (the world holds none)`);
           return renderOrderbook(book, eraOf(req, defaultEra), depth);
         }),
       );
