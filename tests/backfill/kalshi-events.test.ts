@@ -1,8 +1,9 @@
 /**
- * Event listing of a multi-month backfill asks each month only for that month's events: the real
+ * Kalshi backfill listing. Event listing of a multi-month backfill asks each month only for that month's events: the real
  * Kalshi client against the real sandbox over HTTP (a generated world of six months, the first three
  * behind the historical cutoff, so their events come without nested markets and each costs one
- * /historical/markets request). Requests and served events are counted at the sandbox.
+ * /historical/markets request). Requests and served events are counted at the sandbox. And trade
+ * prints keep their taker side from the payload into kalshi.trade (real PostgreSQL).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +18,11 @@ import type { IsoDate } from '../../domain/iso-date';
 import { fetchEvents, seriesTickers } from '../../activities/backfill/kalshi-events';
 import type { AdapterContext } from '../../activities/backfill/types';
 import { createLogger } from '../../lib/logger';
+import { kalshiAdapter } from '../../activities/backfill/kalshi';
+import { bulkUpsert } from '../../db/bulk-upsert';
+import { inTransaction } from '../../db/transaction';
+import { createDb } from '../../db/client';
+import { freshDatabase } from '../support/postgres';
 
 const FROM = '2025-01-01';
 const TO = '2025-06-30';
@@ -29,10 +35,11 @@ interface Served {
 
 describe('event listing per month', () => {
   let sandbox: RunningSandbox;
+  let world: ReturnType<typeof createGeneratedWorld>;
   const served: Served[] = [];
 
   beforeAll(async () => {
-    const world = createGeneratedWorld({ seed: 11, cities: ['chicago'], dates: { from: FROM, to: TO } });
+    world = createGeneratedWorld({ seed: 11, cities: ['chicago'], dates: { from: FROM, to: TO } });
     const count = (app: FastifyInstance) => {
       app.addHook('onSend', async (req, _reply, payload) => {
         const path = req.url.split('?')[0]!.slice(SANDBOX_PATHS.kalshi.length);
@@ -75,5 +82,39 @@ describe('event listing per month', () => {
     // from the historical tier, so the bound above was exercised, not vacuous.
     expect(perMonth[0]!.requests.some((r) => r.path === '/historical/markets')).toBe(true);
     expect(perMonth.at(-1)!.requests.some((r) => r.path === '/historical/markets')).toBe(false);
+  });
+
+  it('stores trade prints with their taker side, from the live and the historical tier', async () => {
+    const kalshi = new KalshiClient({ baseUrl: `${sandbox.url}${SANDBOX_PATHS.kalshi}`, rateLimit: null, log });
+    const database = await freshDatabase();
+    const db = createDb(database.url);
+    try {
+      // January lies behind the historical cutoff (trades from /historical/trades), June in the live tier.
+      for (const day of ['2025-01-15', '2025-06-15']) {
+        const slice = { from: day, to: day };
+        const ctx = { city: 'chicago', slice, forecastLeadDays: 3, clients: { kalshi: () => kalshi }, log } as unknown as AdapterContext;
+        const batches = await kalshiAdapter(ctx).fetch(slice);
+        await inTransaction(db.pool, async (client) => {
+          for (const b of batches) await bulkUpsert(client, b.table, b.rows, b.opts);
+        });
+      }
+      const stored = await db.pool.query<{ trade_id: string; market_ticker: string; taker_side: string | null }>(`SELECT trade_id, market_ticker, taker_side FROM kalshi.trade`);
+      expect(stored.rows.length).toBeGreaterThan(0);
+      const truth = new Map<string, string | null | undefined>();
+      for (const { markets } of world.events({ city: 'chicago', dates: { from: '2025-01-15', to: '2025-06-15' } })) {
+        for (const m of markets) {
+          if (!m.openTime || !m.closeTime) continue;
+          for (const t of world.trades(m.ticker, { from: m.openTime, to: m.closeTime })) truth.set(t.tradeId, t.takerSide);
+        }
+      }
+      for (const r of stored.rows) expect(r.taker_side, r.trade_id).toBe(truth.get(r.trade_id));
+      expect(new Set(stored.rows.map((r) => r.taker_side))).toEqual(new Set(['yes', 'no']));
+      expect(new Set(stored.rows.map((r) => r.market_ticker.slice(0, 'KXHIGHCHI-25JAN'.length))).size).toBe(2);
+      expect(served.some((r) => r.path === '/historical/trades')).toBe(true);
+      expect(served.some((r) => r.path === '/markets/trades')).toBe(true);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
   });
 });
