@@ -47,7 +47,11 @@ export const SANDBOX_PATHS: Record<ApiName, string> = {
   ncei: '/ncei',
 };
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  // 2025-99-99 has the right shape and is no date: it must fail here, not later in luxon.
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'expected a real calendar date as YYYY-MM-DD');
 
 export const ConfigSchema = z.object({
   dataDir: z.string().min(1, 'expected a directory path'),
@@ -85,6 +89,8 @@ export const ConfigSchema = z.object({
     /** `sandbox`: the project's local sandbox serves every API; `real`: the real services. */
     mode: z.enum(['sandbox', 'real']),
     sandboxPort: port,
+    /** Per-attempt HTTP timeout of every API client: a hung request fails and is retried after it. */
+    requestTimeoutMs: z.coerce.number({ error: 'expected milliseconds' }).int('expected whole milliseconds').min(100, 'expected at least 100 ms'),
     /** Per-API overrides of the base URL (e.g. a recording proxy). */
     overrides: z.partialRecord(z.enum(Object.keys(REAL_API_BASE_URLS) as [ApiName, ...ApiName[]]), httpUrl).default({}),
   }),
@@ -126,7 +132,7 @@ export const DEFAULTS: Config = {
     },
   },
   database: { embeddedPort: 54329 },
-  apis: { mode: 'sandbox', sandboxPort: 8787, overrides: {} },
+  apis: { mode: 'sandbox', sandboxPort: 8787, requestTimeoutMs: 30_000, overrides: {} },
   world: { kind: 'generated', seed: 42, inefficiency: 'none' },
   cities: CITIES.map((c) => c.id),
   // One week around the spring DST change: every stage meets a 23-hour civil day.
@@ -148,6 +154,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse?: (v: 
   { env: 'WX_PG_PORT', path: ['database', 'embeddedPort'] },
   { env: 'WX_APIS', path: ['apis', 'mode'] },
   { env: 'WX_SANDBOX_PORT', path: ['apis', 'sandboxPort'] },
+  { env: 'WX_HTTP_TIMEOUT_MS', path: ['apis', 'requestTimeoutMs'] },
   { env: 'WX_WORLD', path: ['world', 'kind'] },
   { env: 'WX_WORLD_DIR', path: ['world', 'dir'] },
   { env: 'WX_WORLD_SEED', path: ['world', 'seed'] },
@@ -160,7 +167,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse?: (v: 
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    super(problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
 }
 

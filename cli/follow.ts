@@ -14,6 +14,25 @@ export interface FollowOptions<P, R> {
 }
 
 /**
+ * gRPC status codes (grpc/status.h) of a query that no worker answered in time, or a server briefly
+ * out of reach: CANCELLED 1, DEADLINE_EXCEEDED 4, RESOURCE_EXHAUSTED 8, FAILED_PRECONDITION 9 ("no
+ * poller seen for task queue recently"), ABORTED 10, UNAVAILABLE 14.
+ */
+const TRANSIENT_CODES = new Set<number>([1, 4, 8, 9, 10, 14]);
+
+/**
+ * Whether a failed progress query is worth retrying. The SDK wraps the gRPC error in a ServiceError
+ * whose message is only "Failed to query Workflow": the reason is the cause's status code.
+ */
+export function isTransientQueryFailure(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number' && TRANSIENT_CODES.has(code)) return true;
+  }
+  return false;
+}
+
+/**
  * Polls a workflow's progress query until its result settles, showing each answer, and returns the
  * result, or the state attached to a failure of `failureType` (so that a failed run is still reported
  * stage by stage). Any other failure is thrown.
@@ -26,12 +45,15 @@ export async function followWorkflow<P, R>(handle: WorkflowHandle, result: Promi
   );
   void final.then(() => (settled = true));
   while (!settled) {
+    let progress: P | undefined;
     try {
-      await opts.show(await handle.query(opts.query));
+      progress = await handle.query(opts.query);
     } catch (err) {
-      // The query needs a worker; until one polls, there is nothing to show yet.
-      if (!(err instanceof Error) || !/no poller|timeout|deadline/i.test(err.message)) throw err;
+      // The query needs a worker: while none polls (not started yet, killed and restarting), it fails
+      // or times out. The run goes on regardless and its result decides; keep following.
+      if (!isTransientQueryFailure(err)) throw err;
     }
+    if (progress !== undefined) await opts.show(progress);
     await Promise.race([final, sleep(opts.intervalMs)]);
   }
   const outcome = await final;

@@ -13,7 +13,7 @@ export interface HttpClientOptions {
   /** Source name used in errors and logs, e.g. 'kalshi', 'iem'. */
   source: string;
   baseUrl: string;
-  /** Per-request timeout (ms). */
+  /** Per-attempt timeout (ms, default 30 s): connecting, headers and the whole body. */
   timeoutMs?: number;
   /** Attempts in all, the first included. */
   maxAttempts?: number;
@@ -161,7 +161,10 @@ export class HttpClient {
             res = await (this.opts.fetchImpl ?? fetch)(sendUrl, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });
             text = await res.text();
           } catch (err) {
-            throw new RetryableHttpError(`${this.source}: GET ${shown} failed (attempt ${attempt}): ${(err as Error).message}`, this.source);
+            // The timeout covers connecting, the headers and the whole body: a hung upstream fails this
+            // attempt and is retried, instead of holding the activity until its start-to-close timeout.
+            const reason = (err as Error).name === 'TimeoutError' ? `no complete answer within ${this.opts.timeoutMs} ms` : (err as Error).message;
+            throw new RetryableHttpError(`${this.source}: GET ${shown} failed (attempt ${attempt}): ${reason}`, this.source);
           }
           if (res.status === 429 || res.status >= 500) {
             throw new RetryableHttpError(`${this.source}: GET ${shown} answered ${res.status} (attempt ${attempt}): ${text.slice(0, 200)}`, this.source, res.status);

@@ -18,7 +18,7 @@ export interface CreateDbOptions {
   max?: number;
   /** `application_name` shown in pg_stat_activity (default 'wx'). */
   applicationName?: string;
-  /** Logs idle-client errors (a server restart would otherwise crash the process). */
+  /** Logs connection errors of idle and checked-out clients (a server restart would otherwise crash the process). */
   log?: Logger;
 }
 
@@ -38,6 +38,16 @@ export function createDb(url: string, opts: CreateDbOptions = {}): DbHandle {
   });
   pool.on('error', (err) => {
     log.warn({ err: err.message, url: maskUrlCredentials(url) }, 'idle PostgreSQL client error');
+  });
+  // The pool listens for errors only on idle clients. A checked-out client between two queries (a
+  // transaction waiting for an HTTP answer) whose server goes away ('terminating connection due to
+  // unexpected postmaster exit') emits 'error' with no listener, which kills the process. With this
+  // listener the client is only marked broken: its next query fails, the activity fails and Temporal
+  // retries it, and the pool drops the client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      log.warn({ err: err.message, url: maskUrlCredentials(url) }, 'PostgreSQL connection lost (the work using it fails and is retried)');
+    });
   });
   const db = drizzle(pool, { schema });
   let closed: Promise<void> | undefined;

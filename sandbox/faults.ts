@@ -20,6 +20,8 @@ export const FaultRatesSchema = z.object({
   rateMalformed: z.number().min(0).max(1).default(0),
   /** A JSON body's first array element or object loses a field: the payload no longer matches its schema. */
   rateSchemaDrift: z.number().min(0).max(1).default(0),
+  /** The request is accepted and never answered (a hung upstream): only the client's timeout ends it. */
+  rateHang: z.number().min(0).max(1).default(0),
 });
 export type FaultRates = z.infer<typeof FaultRatesSchema>;
 
@@ -31,7 +33,7 @@ export const FaultConfigSchema = z.object({
 });
 export type FaultConfig = z.input<typeof FaultConfigSchema>;
 
-export type FaultKind = 'none' | '429' | '5xx' | 'drop' | 'truncate' | 'malformed' | 'schema-drift';
+export type FaultKind = 'none' | '429' | '5xx' | 'drop' | 'truncate' | 'malformed' | 'schema-drift' | 'hang';
 
 export interface FaultDecision {
   kind: FaultKind;
@@ -68,6 +70,7 @@ export class FaultInjector {
       ['truncate', r.rateTruncate],
       ['malformed', r.rateMalformed],
       ['schema-drift', r.rateSchemaDrift],
+      ['hang', r.rateHang],
     ];
     let acc = 0;
     let kind: FaultKind = 'none';

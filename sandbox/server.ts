@@ -6,6 +6,7 @@
  *   /iem/...  /nws/...  /open-meteo/v1/...  /open-meteo-historical/v1/...  /open-meteo-previous-runs/v1/...  /ncei/...
  * Route modules register themselves with `registerRoutes`; each receives the world.
  */
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../lib/logger';
 import { driftPayload, FaultInjector, type FaultConfig } from './faults';
@@ -36,6 +37,11 @@ export function sourceOf(url: string): string {
 export async function buildSandbox(opts: SandboxOptions): Promise<{ app: FastifyInstance; faults: FaultInjector }> {
   const app = Fastify({ logger: false });
   const faults = new FaultInjector(opts.faults);
+  const hung = new Set<Socket>();
+  // close() must not wait for requests that are never answered.
+  app.addHook('preClose', async () => {
+    for (const socket of hung) socket.destroy();
+  });
 
   app.get('/health', async () => ({ ok: true, world: opts.world.description, faults: faults.counts }));
 
@@ -54,6 +60,11 @@ export async function buildSandbox(opts: SandboxOptions): Promise<{ app: Fastify
       case 'drop':
         req.raw.socket.destroy();
         return reply;
+      case 'hang':
+        // Never answered: the socket stays open until the client gives up (or the sandbox closes).
+        hung.add(req.raw.socket);
+        req.raw.socket.once('close', () => hung.delete(req.raw.socket));
+        return reply.hijack();
       default:
         return undefined;
     }

@@ -33,6 +33,8 @@ describe('HttpClient against the sandbox', () => {
         sources: {
           ...Object.fromEntries(faultSources.map(([, s, r]) => [s, r])),
           always503: { rate5xx: 1 },
+          hangs: { rateHang: 0.5 },
+          alwaysHangs: { rateHang: 1 },
           drift: { rateSchemaDrift: 1 },
         },
       },
@@ -94,5 +96,19 @@ describe('HttpClient against the sandbox', () => {
       });
       expect(text).toBe('a,b\n1,2\n3,4\n#END\n');
     }
+  });
+
+  it('fails an attempt that gets no answer within its timeout and retries it', async () => {
+    const c = client('hangs', { timeoutMs: 300 });
+    for (let i = 0; i < 6; i++) expect(await c.getJson('items', {}, Items)).toEqual(body);
+    expect(sandbox.faults.counts.hangs?.hang ?? 0).toBeGreaterThan(0);
+  });
+
+  it('gives up on an endpoint that never answers, naming the timeout, after its attempts', async () => {
+    const c = client('alwaysHangs', { timeoutMs: 200, maxAttempts: 3 });
+    const err = (await c.getJson('items', {}, Items).catch((e: unknown) => e)) as NonRetryableHttpError;
+    expect(err).toBeInstanceOf(NonRetryableHttpError);
+    expect(err.message).toMatch(/^alwaysHangs: GET http:\/\/127\.0\.0\.1:\d+\/alwaysHangs\/items failed \(attempt 3\): no complete answer within 200 ms; gave up after 3 attempts$/);
+    expect(sandbox.faults.counts.alwaysHangs?.hang).toBe(3);
   });
 });
