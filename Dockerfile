@@ -3,7 +3,8 @@
 # No build step: TypeScript runs through tsx. The Temporal server is NOT in the image (WX_SKIP_TOOLS=1);
 # the cluster provides it and TEMPORAL_ADDRESS points at it.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# The current Node LTS (24); package.json `engines` says which versions the project supports (20.19+, 22.12+, 24).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- deps: install node_modules (tsx is a devDependency and is needed at runtime, so no --omit=dev)
 FROM ${NODE_IMAGE} AS deps

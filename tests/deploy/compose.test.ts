@@ -382,13 +382,13 @@ describe('Dockerfile', () => {
     return rest.startsWith('[') ? (JSON.parse(rest) as string[]) : rest.split(/\s+/);
   };
 
-  it('builds from node:20-bookworm-slim', () => {
+  it('builds from node:24-bookworm-slim (the current LTS)', () => {
     const args = Object.fromEntries(
       lines.filter((l) => /^ARG\s/i.test(l)).map((l) => l.replace(/^ARG\s+/i, '').split('=') as [string, string]),
     );
     for (const from of lines.filter((l) => /^FROM\s/i.test(l))) {
       const image = from.split(/\s+/)[1]!.replace(/^\$\{(\w+)\}$/, (_, v: string) => args[v] ?? '');
-      expect(image, from).toBe('node:20-bookworm-slim');
+      expect(image, from).toBe('node:24-bookworm-slim');
     }
   });
 
