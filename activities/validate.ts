@@ -5,6 +5,7 @@ import { renderValidationHtml } from '../reports/validation-report';
 import type { ValidateResult } from '../schemas/validation';
 import type { ActivityDeps } from './index';
 import { checkForecasts, checkMarkets, checkObservations, checkSettlements, checkSkill, type CheckDeps } from './validate/checks';
+import { checkLadders } from './validate/ladders';
 import { readPart, reportPaths, writeFileAtomic, writePart, type CheckFamily, type CityCheckInput, type CityCheckResult, type ValidationPart } from './validate/parts';
 import { buildReport } from './validate/report';
 
@@ -48,8 +49,18 @@ export function createValidateActivities({ db, log, config }: ActivityDeps) {
     validateForecasts: perCity('forecasts', checkForecasts),
     /** Coverage and freshness per source; disagreements between sources flagged on the consolidated row. */
     validateSettlements: perCity('settlements', checkSettlements),
-    /** Market and candle coverage, freshness, candle gaps inside open..close. */
-    validateMarkets: perCity('markets', checkMarkets),
+    /** Market and candle coverage, freshness, candle gaps inside open..close; incomplete ladders flagged. */
+    validateMarkets: perCity('markets', async (d, input) => {
+      const part = await checkMarkets(d, input);
+      const l = await checkLadders(d, input);
+      return {
+        ...part,
+        ladders: l.ladders,
+        flags: [...part.flags, ...l.flags],
+        flagExamples: [...part.flagExamples, ...l.flagExamples],
+        flagsInserted: part.flagsInserted + l.flagsInserted,
+      };
+    }),
     /** Bias and MAE of tempmax by lead vs the consolidated high, flagged rows excluded (run after the flaggers). */
     validateForecastSkill: perCity('skill', checkSkill),
 
@@ -80,7 +91,7 @@ export function createValidateActivities({ db, log, config }: ActivityDeps) {
         htmlPath,
         ok: report.ok,
         summary: report.summary,
-        crossed: report.checks.filter((c) => !c.ok).map((c) => ({ name: c.name, limit: c.limit, value: c.value, detail: c.detail })),
+        crossed: report.checks.filter((c) => !c.ok).map((c) => ({ name: c.name, limit: c.limit, value: c.value, message: c.message, detail: c.detail })),
       };
     },
   };

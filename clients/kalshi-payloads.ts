@@ -17,11 +17,15 @@
  * turns into a PayloadShapeError naming the path and the value.
  *
  * City and event date come from the event ticker through domain/ (cities.ts, tickers.ts); strike
- * semantics only from strike_type / floor_strike / cap_strike, never from the ticker.
+ * semantics from strike_type / floor_strike / cap_strike. Real payloads sometimes omit all three (the
+ * market that settled YES on 2025-01-16..02-09): those markets get strikes derived from their ticker
+ * and yes_sub_title (domain/tickers.ts deriveStrikes, both must agree; a T tail without a subtitle is
+ * placed by the event's other markets, `fillMissingStrikes`). `raw` keeps the payload as it came, so
+ * a derived strike is always recognisable (raw.strike_type absent).
  */
 import { z } from 'zod';
 import { findCityForSeries } from '../domain/cities';
-import { parseEventTicker } from '../domain/tickers';
+import { deriveStrikes, parseEventTicker, parseMarketTicker } from '../domain/tickers';
 import { zCents, zCountFp, zCountInt, zDollars, zPriceDollars } from '../domain/money';
 import type { CandleRow, EventRow, MarketRow, OrderbookSnapshot, SeriesRow, TradeRow } from '../schemas/records';
 import { PayloadShapeError } from './http';
@@ -346,15 +350,17 @@ export interface MarketContext {
 function marketRowFromWire(w: MarketWire, c: MarketContext, opts: KalshiParseOptions): MarketRow {
   const id = identify(w.event_ticker, c.seriesTicker, ['event_ticker'], opts);
   const raw = rawOf(w);
+  const lacksStrikes = w.strike_type == null && w.floor_strike == null && w.cap_strike == null;
+  const derived = lacksStrikes ? deriveStrikes(w.ticker, w.yes_sub_title) : undefined;
   return {
     ticker: w.ticker,
     eventTicker: w.event_ticker,
     seriesTicker: id.seriesTicker,
     cityId: id.cityId,
     eventDate: id.eventDate,
-    strikeType: w.strike_type ?? null,
-    floorStrike: w.floor_strike ?? null,
-    capStrike: w.cap_strike ?? null,
+    strikeType: derived?.strikeType ?? w.strike_type ?? null,
+    floorStrike: derived ? derived.floorStrike : (w.floor_strike ?? null),
+    capStrike: derived ? derived.capStrike : (w.cap_strike ?? null),
     yesSubTitle: w.yes_sub_title ?? null,
     openTime: w.open_time,
     closeTime: w.close_time,
@@ -374,6 +380,36 @@ function marketRowFromWire(w: MarketWire, c: MarketContext, opts: KalshiParseOpt
     payloadEra: detectMarketEra(raw),
     raw,
   };
+}
+
+const lacks = (m: MarketRow): boolean => m.strikeType == null && m.floorStrike == null && m.capStrike == null;
+
+/**
+ * Places T tails that arrived with neither strikes nor a subtitle: a T<n> at or below every other
+ * market's strikes of its event is the lower tail (less than n), at or above them the upper tail
+ * (greater than n). Markets with strikes, and anything ambiguous, are returned unchanged.
+ */
+export function fillMissingStrikes(markets: readonly MarketRow[]): MarketRow[] {
+  if (!markets.some(lacks)) return [...markets];
+  return markets.map((m) => {
+    if (!lacks(m)) return m;
+    let n: number;
+    try {
+      const p = parseMarketTicker(m.ticker);
+      if (p.kind !== 'T') return m;
+      n = p.number;
+    } catch {
+      return m;
+    }
+    const strikes = markets
+      .filter((o) => o !== m && o.eventTicker === m.eventTicker && !lacks(o))
+      .flatMap((o) => [o.floorStrike, o.capStrike])
+      .filter((x): x is number => typeof x === 'number');
+    if (strikes.length === 0) return m;
+    const tail = n <= Math.min(...strikes) ? 'less' : n >= Math.max(...strikes) ? 'greater' : undefined;
+    const d = tail ? deriveStrikes(m.ticker, m.yesSubTitle, tail) : undefined;
+    return d ? { ...m, strikeType: d.strikeType, floorStrike: d.floorStrike, capStrike: d.capStrike } : m;
+  });
 }
 
 function eventRowFromWire(w: EventWire, opts: KalshiParseOptions): EventRow {
@@ -416,14 +452,14 @@ function eventWithMarkets(
   const mctx: MarketContext = { seriesTicker: ev.series_ticker, settlementSources: ev.settlement_sources as SettlementSources | null | undefined };
   const markets = list.map((m, i) => collect(ctx, [...listPath, i], () => marketRowFromWire(m, mctx, opts)));
   if (!event || markets.some((m) => m === undefined)) return undefined;
-  return { event, markets: markets as MarketRow[] };
+  return { event, markets: fillMissingStrikes(markets as MarketRow[]) };
 }
 
 /** Response schemas that produce rows; built per parse options. */
 function buildResponseSchemas(opts: KalshiParseOptions) {
   const markets = (ctx: Ctx, list: MarketWire[] | null | undefined, path: PropertyKey[]) => {
     const rows = (list ?? []).map((m, i) => collect(ctx, [...path, i], () => marketRowFromWire(m, {}, opts)));
-    return rows.some((r) => r === undefined) ? z.NEVER : (rows as MarketRow[]);
+    return rows.some((r) => r === undefined) ? z.NEVER : fillMissingStrikes(rows as MarketRow[]);
   };
   return {
     series: z.looseObject({ series: SeriesWireSchema }).transform((r) => seriesRowFromWire(r.series)),

@@ -108,10 +108,8 @@ export const fToC = (f: number) => ((f - 32) * 5) / 9;
 export const MPH_PER_KMH = 1 / 1.609344;
 export const MPH_PER_KNOT = 1.150779448;
 
-/** Round half up (toward +∞) to an integer: how a real-valued °F maps to a whole degree. */
-export function roundHalfUp(x: number): number {
-  return Math.floor(roundTo(x, 9) + 0.5);
-}
+/** Round half up to a whole °F: the one rule, domain/fahrenheit.ts. */
+export { roundHalfUp } from '../domain/fahrenheit';
 
 export const nullable = <T>(v: T | null | undefined): T | null => (v === undefined ? null : v);
 

@@ -31,6 +31,9 @@ export interface GhcnDailyValue {
   date: string;
   tmaxTenthsC?: number;
   tminTenthsC?: number;
+  /** GHCN QFLAG of the value when it failed a quality check (the value is kept, as NCEI keeps it; clients skip it). */
+  tmaxQflag?: string;
+  tminQflag?: string;
 }
 
 /** One MOS run's max-temperature forecast for a target date (IEM MOS archive). */

@@ -130,7 +130,7 @@ export const SettlementDisagreementSchema = z.object({
   date: z.string(),
   values: z.record(z.string(), z.number()),
   spread: z.number(),
-  consolidated: z.object({ highF: z.number(), source: z.string(), disagreement: z.boolean() }).nullable(),
+  consolidated: z.object({ highF: z.number().nullable(), source: z.string(), disagreement: z.boolean() }).nullable(),
 });
 
 export const DstFindingSchema = z.object({
@@ -158,6 +158,9 @@ export const FlagCountSchema = z.object({
 
 export const FlagExampleSchema = z.object({ table: z.string(), rule: z.string(), rowKey: z.record(z.string(), z.unknown()), detail: z.string() });
 
+/** An event that is not a complete ladder (domain/validation/ladder.ts), flagged on kalshi.event. */
+export const IncompleteLadderSchema = z.object({ city: z.string(), eventTicker: z.string(), date: z.string(), problems: z.array(z.string()) });
+
 export const SkillRowSchema = z.object({
   /** A city id, or 'all' for every validated city together. */
   city: z.string(),
@@ -176,6 +179,8 @@ export const ThresholdCheckSchema = z.object({
   limit: z.number(),
   value: z.number().nullable(),
   ok: z.boolean(),
+  /** The verdict in words, e.g. `54 < min 72` (domain/validation/thresholds.ts thresholdVerdict). */
+  message: z.string().default(''),
   detail: z.string(),
 });
 export type ThresholdCheckOut = z.infer<typeof ThresholdCheckSchema>;
@@ -190,6 +195,9 @@ export const ValidationSummarySchema = z.object({
   candleGaps: z.number().int(),
   dstDeviations: z.number().int(),
   thresholdsCrossed: z.number().int(),
+  /** Events checked for ladder completeness, and how many are not complete (flagged). */
+  laddersChecked: z.number().int().default(0),
+  incompleteLadders: z.number().int().default(0),
 });
 export type ValidationSummary = z.infer<typeof ValidationSummarySchema>;
 
@@ -221,6 +229,8 @@ export const ValidationReportSchema = z.object({
   dst: z.array(DstFindingSchema),
   flags: z.object({ byRule: z.array(FlagCountSchema), examples: z.array(FlagExampleSchema) }),
   skill: z.array(SkillRowSchema),
+  /** Every event that is not a complete ladder, by city and date. */
+  incompleteLadders: z.array(IncompleteLadderSchema).default([]),
 });
 export type ValidationReport = z.infer<typeof ValidationReportSchema>;
 
@@ -237,5 +247,5 @@ export interface ValidateResult {
   ok: boolean;
   summary: ValidationSummary;
   /** Crossed thresholds (empty when ok). */
-  crossed: Array<Pick<ThresholdCheckOut, 'name' | 'limit' | 'value' | 'detail'>>;
+  crossed: Array<Pick<ThresholdCheckOut, 'name' | 'limit' | 'value' | 'detail'> & { message?: string }>;
 }

@@ -38,6 +38,7 @@ import {
   type FlagRow,
   type FlagTable,
 } from './flags';
+import { loadCandleGaps } from './candle-gaps';
 import { addFlagCounts, emptyPart, type CityCheckInput, type ValidationPart } from './parts';
 
 export interface CheckDeps {
@@ -247,7 +248,7 @@ export async function checkSettlements({ db, log }: CheckDeps, input: CityCheckI
     sql`select source, to_char(date, 'YYYY-MM-DD') as date, high_f from wx.settlement
         where city_id = ${cityId} and date between ${input.from}::date and ${input.to}::date`,
   );
-  const consolidated = await rows<{ date: string; high_f: number; source: string; disagreement: boolean }>(
+  const consolidated = await rows<{ date: string; high_f: number | null; source: string; disagreement: boolean }>(
     db,
     sql`select to_char(date, 'YYYY-MM-DD') as date, high_f, source, disagreement from wx.settlement_consolidated
         where city_id = ${cityId} and date between ${input.from}::date and ${input.to}::date`,
@@ -280,7 +281,7 @@ export async function checkSettlements({ db, log }: CheckDeps, input: CityCheckI
   );
   part.settlementDisagreements = disagreements.map((d) => {
     const c = consolidated.find((x) => x.date === d.date);
-    return { city: cityId, date: d.date, values: d.values, spread: d.spread, consolidated: c ? { highF: Number(c.high_f), source: c.source, disagreement: c.disagreement } : null };
+    return { city: cityId, date: d.date, values: d.values, spread: d.spread, consolidated: c ? { highF: c.high_f === null ? null : Number(c.high_f), source: c.source, disagreement: c.disagreement } : null };
   });
   const sink = new FlagSink(db);
   const flagsInserted = await sink.write(
@@ -345,62 +346,10 @@ export async function checkMarkets({ db, log }: CheckDeps, input: CityCheckInput
     part.freshness = [entry('market:kalshi', fresh?.market), entry('candle:1m', fresh?.c1), entry('candle:60m', fresh?.c60)];
   }
 
-  // Candle islands: runs of consecutive buckets per (market, period), so complete data is one row per market.
-  const islands = await rows<{ market: string; period: number; s: number; e: number }>(
-    db,
-    sql`with c as (
-          select c.market_ticker, c.period_minutes, c.bucket_start,
-                 floor(extract(epoch from c.bucket_start) / 60 / c.period_minutes)::bigint
-                   - row_number() over (partition by c.market_ticker, c.period_minutes order by c.bucket_start) as grp
-          from kalshi.candle c join kalshi.market m on m.ticker = c.market_ticker
-          where m.city_id = ${cityId} and m.event_date between ${input.from}::date and ${input.to}::date and c.period_minutes in (1, 60))
-        select market_ticker as market, period_minutes::int as period,
-               (extract(epoch from min(bucket_start)) * 1000)::float8 as s, (extract(epoch from max(bucket_start)) * 1000)::float8 as e
-        from c group by market_ticker, period_minutes, grp`,
-  );
-  const windows = await rows<{ ticker: string; open_ms: number | null; close_ms: number | null }>(
-    db,
-    sql`select ticker, (extract(epoch from open_time) * 1000)::float8 as open_ms, (extract(epoch from close_time) * 1000)::float8 as close_ms
-        from kalshi.market where city_id = ${cityId} and event_date between ${input.from}::date and ${input.to}::date`,
-  );
-  const islandMap = new Map<string, BucketIsland[]>();
-  for (const r of islands) {
-    const k = `${r.market}|${r.period}`;
-    islandMap.set(k, [...(islandMap.get(k) ?? []), { start: Number(r.s), end: Number(r.e) }]);
-  }
-  const all: Array<CandleGap & { market: string; periodMinutes: number }> = [];
-  const summary: NonNullable<ValidationPart['candleGaps']>['summary'] = [];
-  for (const periodMinutes of [1, 60]) {
-    let checked = 0;
-    let withGaps = 0;
-    const mine: CandleGap[] = [];
-    for (const w of windows) {
-      const list = islandMap.get(`${w.ticker}|${periodMinutes}`);
-      if (!list || w.open_ms === null || w.close_ms === null) continue;
-      checked++;
-      const gaps = findCandleGaps({ periodMinutes, openMs: Number(w.open_ms), closeMs: Math.min(Number(w.close_ms), asOfMs), islands: list });
-      if (gaps.length) withGaps++;
-      mine.push(...gaps);
-      all.push(...gaps.map((g) => ({ ...g, market: w.ticker, periodMinutes })));
-    }
-    summary.push({
-      city: cityId,
-      periodMinutes,
-      marketsChecked: checked,
-      marketsWithGaps: withGaps,
-      gaps: mine.length,
-      missingMinutes: mine.reduce((a, g) => a + g.minutes, 0),
-      maxGapMinutes: mine.reduce((a, g) => Math.max(a, g.minutes), 0),
-    });
-  }
-  const longest = [...all].sort((a, b) => b.minutes - a.minutes || a.start - b.start).slice(0, 50);
-  part.candleGaps = {
-    summary,
-    histogram: gapHistogram(all),
-    longest: longest.map((g) => ({ city: cityId, market: g.market, periodMinutes: g.periodMinutes, start: new Date(g.start).toISOString(), minutes: g.minutes, kind: g.kind })),
-    overLimit: all.filter((g) => g.minutes > input.thresholds.maxCandleGapMinutes).length,
-  };
-  log.info({ city: cityId, markets: windows.length, gaps: all.length }, 'validate: markets and candles checked');
+  // Candle gaps: missing data only; idle stretches of a sparse market are summed, not counted (candle-gaps.ts).
+  part.candleGaps = await loadCandleGaps(db, cityId, input.from, input.to, asOfMs, input.thresholds.maxCandleGapMinutes);
+  const gapCount = part.candleGaps.summary.reduce((a, g) => a + g.gaps, 0);
+  log.info({ city: cityId, gaps: gapCount, idle: part.candleGaps.idle }, 'validate: markets and candles checked');
   return { ...part, flagsInserted: 0 };
 }
 
@@ -418,7 +367,7 @@ export async function checkSkill({ db }: CheckDeps, input: CityCheckInput): Prom
         from wx.forecast_snapshot f
         join wx.settlement_consolidated s on s.city_id = f.city_id and s.date = f.target_date
         where f.city_id = ${cityId} and f.target_date between ${input.from}::date and ${input.to}::date
-          and f.tempmax_f is not null and f.lead_days >= 0
+          and f.tempmax_f is not null and s.high_f is not null and f.lead_days >= 0
           and ${notFlagged('wx.forecast_snapshot', 'f')} and ${notFlagged('wx.settlement_consolidated', 's')}
         group by 1, 2`,
   );

@@ -27,6 +27,8 @@ export const FLAG_TABLES = {
   'wx.forecast_snapshot': { city_id: 'text', source: 'text', model: 'text', target_date: 'date', basis_time: 'timestamptz' },
   'wx.settlement': { city_id: 'text', date: 'date', source: 'text' },
   'wx.settlement_consolidated': { city_id: 'text', date: 'date' },
+  /** Events (incomplete ladders): any table with an event_ticker column can be filtered by these flags. */
+  'kalshi.event': { event_ticker: 'text' },
 } as const satisfies Record<string, Record<string, KeyType>>;
 export type FlagTable = keyof typeof FLAG_TABLES;
 
@@ -36,6 +38,7 @@ export const FLAG_RULES = {
   'wx.forecast_snapshot': ['forecast_zero', 'forecast_impossible', 'forecast_max_below_min'],
   'wx.settlement': [],
   'wx.settlement_consolidated': ['settlement_disagreement'],
+  'kalshi.event': ['ladder_incomplete'],
 } as const satisfies Record<FlagTable, readonly string[]>;
 
 /** A timestamp as it appears in row keys. */
@@ -55,6 +58,7 @@ export const forecastKey = (r: { cityId: string; source: string; model: string; 
 });
 export const settlementConsolidatedKey = (r: { cityId: string; date: string }) => ({ city_id: r.cityId, date: r.date });
 export const settlementKey = (r: { cityId: string; date: string; source: string }) => ({ city_id: r.cityId, date: r.date, source: r.source });
+export const eventKey = (r: { eventTicker: string }) => ({ event_ticker: r.eventTicker });
 
 /** The JSON row key of rows of `table` in SQL: `alias` names the row's table in the query (default: the table itself). */
 export function rowKeySql(table: FlagTable, alias?: string): SQL {
@@ -86,6 +90,29 @@ export function notFlagged(table: FlagTable, alias?: string, rules?: readonly st
 
 /** The name the brief uses; same as `notFlagged`. */
 export const excludeFlagged = notFlagged;
+
+/**
+ * Later stages skip flagged events (an incomplete ladder cannot price or label a day). A WHERE
+ * condition, true for rows whose event carries no flag: `alias` names a table of the query with an
+ * `event_ticker` column (kalshi.event, kalshi.market), e.g.
+ *
+ *   sql`select m.ticker, m.result from kalshi.market m where m.city_id = ${city} and ${eventNotFlagged('m')}`
+ */
+export function eventNotFlagged(alias: string, rules?: readonly string[]): SQL {
+  return notFlagged('kalshi.event', alias, rules);
+}
+
+/**
+ * The same for rows keyed by (city_id, a date column) such as wx.settlement_consolidated or
+ * wx.forecast_snapshot: true when no event of that city and climate date is flagged.
+ */
+export function dayEventsNotFlagged(alias: string, dateColumn = 'date', rules?: readonly string[]): SQL {
+  const a = sql.identifier(alias);
+  const ruleFilter = rules && rules.length ? sql` and wx_flag__.rule in (${sql.join(rules.map((r) => sql`${r}`), sql`, `)})` : sql``;
+  return sql`not exists (select 1 from kalshi.event wx_event__ join wx.data_flag wx_flag__
+    on wx_flag__.table_name = 'kalshi.event' and wx_flag__.row_key = jsonb_build_object('event_ticker', wx_event__.event_ticker)${ruleFilter}
+    where wx_event__.city_id = ${a}.city_id and wx_event__.event_date = ${a}.${sql.identifier(dateColumn)})`;
+}
 
 export interface FlagRow {
   table: FlagTable;

@@ -19,6 +19,7 @@ import type {
   FlagCountSchema,
   FlagExampleSchema,
   FreshnessSchema,
+  IncompleteLadderSchema,
   SettlementDisagreementSchema,
 } from '../../schemas/validation';
 
@@ -63,6 +64,8 @@ export interface ValidationPart {
   flags: Array<z.infer<typeof FlagCountSchema>>;
   flagExamples: Array<z.infer<typeof FlagExampleSchema>>;
   skill: Array<SkillSums & { city: string }>;
+  /** Ladder completeness of the city's events (markets family; activities/validate/ladders.ts). */
+  ladders?: { checked: number; incomplete: Array<z.infer<typeof IncompleteLadderSchema>> };
 }
 
 export function emptyPart(city: string, family: CheckFamily): ValidationPart {

@@ -47,6 +47,8 @@ export function buildReport(meta: ReportMeta, parts: readonly ValidationPart[], 
     if (examples.filter((x) => x.table === e.table && x.rule === e.rule).length < EXAMPLES_PER_RULE) examples.push(e);
   }
 
+  const incompleteLadders = parts.flatMap((p) => p.ladders?.incomplete ?? []).sort((a, b) => a.city.localeCompare(b.city) || a.date.localeCompare(b.date) || a.eventTicker.localeCompare(b.eventTicker));
+
   const sums = parts.flatMap((p) => p.skill);
   const skill = [
     ...skillFromSums(sums).map((r) => ({ city: 'all', source: r.key, leadDays: r.leadDays, n: r.n, bias: r.bias, mae: r.mae })),
@@ -87,6 +89,8 @@ export function buildReport(meta: ReportMeta, parts: readonly ValidationPart[], 
       candleGaps: gapParts.reduce((a, g) => a + g.summary.reduce((b, s) => b + s.gaps, 0), 0),
       dstDeviations,
       thresholdsCrossed: crossed.length,
+      laddersChecked: parts.reduce((a, p) => a + (p.ladders?.checked ?? 0), 0),
+      incompleteLadders: incompleteLadders.length,
     },
     checks,
     crossed,
@@ -98,5 +102,6 @@ export function buildReport(meta: ReportMeta, parts: readonly ValidationPart[], 
     dst,
     flags: { byRule: [...byRule.values()].sort((a, b) => a.table.localeCompare(b.table) || a.rule.localeCompare(b.rule)), examples },
     skill,
+    incompleteLadders,
   });
 }

@@ -8,3 +8,4 @@ export * from './coverage';
 export * from './dst';
 export * from './freshness';
 export * from './thresholds';
+export * from './ladder';

@@ -1,7 +1,7 @@
 /**
  * Sandbox NCEI under SANDBOX_PATHS.ncei, from the world's GHCN-Daily values (tenths °C):
  *   GET /access/services/data/v1?dataset=daily-summaries&stations=…&startDate=…&endDate=…
- *       [&dataTypes=TMAX,TMIN][&units=standard|metric][&format=json|csv][&includeStationName=1]
+ *       [&dataTypes=TMAX,TMIN][&units=standard|metric][&format=json|csv][&includeStationName=1][&includeAttributes=true]
  *       — string-valued records; units omitted = stored tenths °C, metric = °C, standard = whole °F
  *   GET /data/global-historical-climatology-network-daily/access/{station}.csv — the per-station CSV
  *   GET /pub/data/ghcn/daily/all/{station}.dly — the raw fixed-width file (TMAX/TMIN lines)
@@ -51,12 +51,15 @@ function values(world: World, ghcnId: string, from: string, to: string): GhcnDai
   return world.ghcnDaily(city.id, { from, to }).slice().sort((a, b) => a.date.localeCompare(b.date));
 }
 
+/** GHCN attributes "M,Q,S,time": the QFLAG of a value that failed quality control, source W. */
+const attributes = (qflag: string | undefined): string => `,${qflag ?? ''},W,`;
+
 /** One `.dly` line: ID, year, month, element, 31 × (value %5d, M, Q, S flags). */
-function dlyLine(ghcnId: string, ym: string, element: 'TMAX' | 'TMIN', byDay: Map<number, number>): string {
+function dlyLine(ghcnId: string, ym: string, element: 'TMAX' | 'TMIN', byDay: Map<number, { v: number; q?: string | undefined }>): string {
   let line = `${ghcnId.padEnd(11)}${ym.slice(0, 4)}${ym.slice(5, 7)}${element}`;
   for (let d = 1; d <= 31; d++) {
-    const v = byDay.get(d);
-    line += v === undefined ? '-9999   ' : `${String(v).padStart(5)}  W`;
+    const x = byDay.get(d);
+    line += x === undefined ? '-9999   ' : `${String(x.v).padStart(5)} ${(x.q ?? ' ').slice(0, 1)}W`;
   }
   return line;
 }
@@ -81,6 +84,7 @@ export function registerNceiRoutes(app: FastifyInstance, world: World): void {
     const format = one(q, 'format') ?? 'csv';
     if (format !== 'json' && format !== 'csv') return fail(reply, 'format', 'expected json or csv');
     const withName = ['1', 'true'].includes(one(q, 'includeStationName') ?? '');
+    const withAttributes = ['1', 'true'].includes(one(q, 'includeAttributes') ?? '');
 
     const records: Array<Record<string, string>> = [];
     for (const station of stations) {
@@ -90,12 +94,13 @@ export function registerNceiRoutes(app: FastifyInstance, world: World): void {
         for (const t of types) {
           const s = render(t === 'TMAX' ? v.tmaxTenthsC : v.tminTenthsC, units);
           if (s !== undefined) rec[t] = s;
+          if (s !== undefined && withAttributes) rec[`${t}_ATTRIBUTES`] = attributes(t === 'TMAX' ? v.tmaxQflag : v.tminQflag);
         }
         records.push(rec);
       }
     }
     if (format === 'json') return reply.type('application/json').send(JSON.stringify(records));
-    const header = ['STATION', 'DATE', ...(withName ? ['NAME'] : []), ...types];
+    const header = ['STATION', 'DATE', ...(withName ? ['NAME'] : []), ...types.flatMap((t) => (withAttributes ? [t, `${t}_ATTRIBUTES`] : [t]))];
     const lines = [header.map(csvQuote).join(','), ...records.map((r) => header.map((h) => csvQuote(r[h] ?? '')).join(','))];
     return reply.type('text/csv').send(`${lines.join('\n')}\n`);
   });
@@ -116,9 +121,9 @@ export function registerNceiRoutes(app: FastifyInstance, world: World): void {
         '',
         stationName(v.ghcnId),
         v.tmaxTenthsC === undefined ? '' : String(v.tmaxTenthsC),
-        v.tmaxTenthsC === undefined ? '' : ',,W,',
+        v.tmaxTenthsC === undefined ? '' : attributes(v.tmaxQflag),
         v.tminTenthsC === undefined ? '' : String(v.tminTenthsC),
-        v.tminTenthsC === undefined ? '' : ',,W,',
+        v.tminTenthsC === undefined ? '' : attributes(v.tminQflag),
       ];
       lines.push(fields.map(csvQuote).join(','));
     }
@@ -130,13 +135,13 @@ export function registerNceiRoutes(app: FastifyInstance, world: World): void {
     const ghcnId = file.replace(/\.dly$/, '');
     const city = cityByGhcnId(ghcnId);
     if (!file.endsWith('.dly') || !city || !world.cities.includes(city.id)) return reply.code(404).type('text/html').send('<html><body><h1>404 Not Found</h1></body></html>');
-    const months = new Map<string, { TMAX: Map<number, number>; TMIN: Map<number, number> }>();
+    const months = new Map<string, { TMAX: Map<number, { v: number; q?: string | undefined }>; TMIN: Map<number, { v: number; q?: string | undefined }> }>();
     for (const v of values(world, ghcnId, world.dates.from, world.dates.to)) {
       const ym = v.date.slice(0, 7);
       const m = months.get(ym) ?? { TMAX: new Map(), TMIN: new Map() };
       const day = Number(v.date.slice(8, 10));
-      if (v.tmaxTenthsC !== undefined) m.TMAX.set(day, v.tmaxTenthsC);
-      if (v.tminTenthsC !== undefined) m.TMIN.set(day, v.tminTenthsC);
+      if (v.tmaxTenthsC !== undefined) m.TMAX.set(day, { v: v.tmaxTenthsC, q: v.tmaxQflag });
+      if (v.tminTenthsC !== undefined) m.TMIN.set(day, { v: v.tminTenthsC, q: v.tminQflag });
       months.set(ym, m);
     }
     const lines: string[] = [];

@@ -1,41 +1,47 @@
 /**
  * A world read from a directory laid out like ../shared/data/real (whatever dates its files hold),
- * loaded into a StaticWorld. What is read, and how:
+ * loaded into a StaticWorld. It serves exactly what the files hold, in the API's shape, and repairs
+ * nothing: gaps in the files are gaps in the payloads, for the product to cope with (strikes derived
+ * from tickers in clients/kalshi-payloads.ts; incomplete ladders flagged by validation). What is read:
  *
- *   cpratim_kalshi_weather/<series>/events/*.json  -> events + markets (integer-cent payloads; legacy
- *       HIGHCHI-… event tickers keep series_ticker KXHIGHCHI as recorded). Markets that arrived
- *       without strike fields (2025-01-16..02-09) get them from domain inferMissingBracket; `raw`
- *       keeps the payload verbatim. Series dirs outside the six cities (kxhighny) are skipped.
+ *   cpratim_kalshi_weather/<series>/events/*.json  -> events + markets as recorded (integer-cent
+ *       payloads; legacy HIGHCHI-… event tickers keep series_ticker KXHIGHCHI as recorded). Strike
+ *       fields are served as the file has them, absent where it lacks them (the YES market of
+ *       2025-01-16..02-09); the settlement source is what the market's rules_primary names.
+ *       Series dirs outside the six cities (kxhighny) are skipped.
  *   cpratim_kalshi_weather/<series>/trades/*.json  -> trades, and 1/60/1440-minute candles derived
  *       from the prints (trade-price OHLC, volume; no bid/ask) for buckets that have trades.
  *   logan_weather_prediction/kalshi/real_kalshi_<c>_all.csv -> events/markets/results for events
- *       cpratim does not hold (series_ticker = the city's KX series, as cpratim records legacy ones;
- *       open/close times unknown -> null; a market missing from a 5-bracket day is inferred as the
- *       hole of the ladder and settles YES). The 'HIGHAUS--' double hyphen is normalised.
+ *       cpratim does not hold, one market per row and no other (series_ticker = the city's KX series,
+ *       as cpratim records legacy ones; open/close times unknown -> null; strikes from the
+ *       threshold columns, whose half-open [low, high) convention is converted to Kalshi's inclusive
+ *       one; settlement source unknown -> null). A five-bracket day stays five brackets without a
+ *       winner. The 'HIGHAUS--' double hyphen is normalised.
  *   logan_weather_prediction/kalshi/kalshi_presettlement_<c>.csv -> one 60-minute candle per row,
  *       bucket ending at snapshot_time_utc, yes bid/ask close, volume, open interest (merged into a
  *       trade-derived candle of the same bucket, whose volume wins).
- *   logan_weather_prediction/ghcn/USW*.dly (preferred) and USW*.csv (°F floats -> tenths °C) -> ghcnDaily.
+ *   logan_weather_prediction/ghcn/USW*.dly (preferred, QC flags kept: a value that failed quality
+ *       control is served with its QFLAG, as NCEI serves it) and USW*.csv (°F floats -> tenths °C)
+ *       -> ghcnDaily.
  *   logan_weather_prediction/mos/combined_mos_k???.csv -> mosForecasts (GFS and NAM; KORD is kept as
  *       the station name and served for Chicago as a documented proxy).
  *   logan_weather_prediction/asos_daily -> nothing (daily aggregates, not minute observations), so
  *       observations() is [] for every city; no forecasts either (the corpus has none).
- *   cliReports (source 'cli'), per date in the world's range, first of:
- *       1. cpratim expiration_value (leading number of the text, rounded half up);
- *       2. logan actual_tmax (rounded half up);
- *       3. marzbana NOWData (Miami 2021-2023) high_temp;
- *       4. GHCN TMAX converted to °F and rounded half up.
- *     `raw.derivedFrom` names the source; lowF from NOWData or GHCN TMIN when present.
+ *   cliReports -> none. No file of the corpus in the cities' event range is an NWS CLI report:
+ *       Kalshi's expiration_value is the market's own settlement (the backfill stores it as source
+ *       'kalshi'), Logan's actual_tmax is the author's GHCN conversion, NOWData (marzbana) is an xmACIS
+ *       table, and GHCN is served by NCEI. None of them is served as a CLI.
  * New York (and any unknown series) is ignored without error.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bracketLabel, buildBracket, inferMissingBracket, roundHalfUp, type Bracket, type MarketStrike } from '../../domain/brackets';
+import { bracketLabel, type Bracket } from '../../domain/brackets';
+import { settlementSourceOf } from '../../clients/kalshi-payloads';
 import { CITY_IDS, findCityForSeries, getCity, type CityId } from '../../domain/cities';
-import { formatMarketTicker, parseEventTicker } from '../../domain/tickers';
-import type { CandleRow, EventRow, GhcnDailyValue, MarketRow, MosForecast, SettlementRow, TradeRow } from '../../schemas/records';
+import { parseEventTicker } from '../../domain/tickers';
+import type { CandleRow, EventRow, GhcnDailyValue, MarketRow, MosForecast, TradeRow } from '../../schemas/records';
 import type { DateRange } from '../world';
-import { num, readCsv, readDly, fToTenthsC, tenthsCToF } from './recorded/csv';
+import { num, readCsv, readDly, fToTenthsC } from './recorded/csv';
 import { StaticWorld, type StaticWorldData } from './static';
 
 import { seriesRowFor } from './series';
@@ -56,15 +62,13 @@ const CENT = 10_000;
 const ts = (s: unknown): Date | null => (typeof s === 'string' && s ? new Date(s) : null);
 const cents = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v) * CENT : null);
 
-/** The leading number of a free-text expiration_value ("84. Although …" -> 84), or undefined. */
-export function parseExpirationValue(text: unknown): number | undefined {
-  if (typeof text !== 'string') return undefined;
-  const m = /^\s*(-?\d+(?:\.\d+)?)/.exec(text);
-  return m ? roundHalfUp(Number(m[1])) : undefined;
-}
-
-interface CpratimMarket extends MarketStrike {
+interface CpratimMarket {
   [k: string]: unknown;
+  ticker: string;
+  strike_type?: string | null;
+  floor_strike?: number | null;
+  cap_strike?: number | null;
+  rules_primary?: string;
   event_ticker?: string;
   yes_sub_title?: string;
   open_time?: string;
@@ -95,18 +99,11 @@ interface Acc {
   eventByDay: Map<string, string>;
   trades: TradeRow[];
   candles: Map<string, CandleRow>;
-  cli: Map<string, { high: number; low?: number | null; from: string }>;
   ghcn: Map<string, GhcnDailyValue>;
   mos: MosForecast[];
 }
 
 const inRange = (date: string, r?: DateRange): boolean => !r || (date >= r.from && date <= r.to);
-
-function bracketsOf(markets: CpratimMarket[]): Map<string, Bracket> {
-  const lacks = markets.some((m) => m.strike_type == null && m.floor_strike == null && m.cap_strike == null);
-  const list = lacks ? inferMissingBracket(markets) : markets.map(buildBracket);
-  return new Map(list.map((b) => [b.ticker, b]));
-}
 
 const strikeFields = (b: Bracket | undefined) =>
   b
@@ -128,12 +125,6 @@ function loadCpratim(dir: string, acc: Acc): void {
         const e = payload.event;
         const date = parseEventTicker(e.event_ticker).date;
         if (!inRange(date, acc.range)) continue;
-        let brackets: Map<string, Bracket> | undefined;
-        try {
-          brackets = bracketsOf(payload.markets);
-        } catch {
-          brackets = undefined;
-        }
         const event: EventRow = {
           eventTicker: e.event_ticker,
           seriesTicker: e.series_ticker,
@@ -154,7 +145,9 @@ function loadCpratim(dir: string, acc: Acc): void {
             seriesTicker: e.series_ticker,
             cityId: city.id,
             eventDate: date,
-            ...strikeFields(brackets?.get(m.ticker)),
+            strikeType: m.strike_type ?? null,
+            floorStrike: m.floor_strike ?? null,
+            capStrike: m.cap_strike ?? null,
             yesSubTitle: m.yes_sub_title ?? null,
             openTime: ts(m.open_time),
             closeTime: ts(m.close_time),
@@ -164,7 +157,7 @@ function loadCpratim(dir: string, acc: Acc): void {
             result: m.result ?? '',
             settlementValueMicros: settled ? cents(m.settlement_value) : null,
             expirationValue: m.expiration_value ? m.expiration_value : null,
-            settlementSource: 'nws-cli',
+            settlementSource: settlementSourceOf(m.rules_primary),
             settlementTs: null,
             lastPriceMicros: cents(m.last_price),
             yesBidMicros: cents(m.yes_bid),
@@ -177,8 +170,6 @@ function loadCpratim(dir: string, acc: Acc): void {
         });
         acc.events.set(e.event_ticker, { event, markets });
         acc.eventByDay.set(`${city.id}|${date}`, e.event_ticker);
-        const high = payload.markets.map((m) => parseExpirationValue(m.expiration_value)).find((x) => x !== undefined);
-        if (high !== undefined) acc.cli.set(`${city.id}|${date}`, { high, from: 'cpratim expiration_value' });
       }
     }
     const trDir = join(root, sub.name, 'trades');
@@ -308,21 +299,6 @@ function loadLoganMarkets(dir: string, acc: Acc): void {
         const b = loganBracket(normTicker(r.ticker ?? ''), r);
         if (b) brackets.push(b);
       }
-      let inferred: Bracket | undefined;
-      const anyYes = rows.some((r) => r.result === 'yes');
-      if (rows.length === 5 && !anyYes) {
-        try {
-          const all = inferMissingBracket([...brackets.map((b) => ({ ticker: b.ticker, strike_type: b.strikeType, floor_strike: 'floor' in b ? b.floor : null, cap_strike: 'cap' in b ? b.cap : null })), { ticker: '?' }]);
-          const hole = all.find((b) => b.ticker === '?')!;
-          const t =
-            hole.strikeType === 'between'
-              ? formatMarketTicker(eventTicker, 'B', hole.floor + 0.5)
-              : formatMarketTicker(eventTicker, 'T', 'cap' in hole ? hole.cap : hole.floor);
-          inferred = { ...hole, ticker: t };
-        } catch {
-          inferred = undefined;
-        }
-      }
       const markets: MarketRow[] = rows.map((r) => {
         const ticker = normTicker(r.ticker ?? '');
         const b = brackets.find((x) => x.ticker === ticker);
@@ -341,7 +317,8 @@ function loadLoganMarkets(dir: string, acc: Acc): void {
           status: result ? 'finalized' : null,
           result,
           settlementValueMicros: result && sv !== undefined ? Math.round(sv) * CENT : null,
-          settlementSource: 'nws-cli',
+          // The CSV does not say which source settled the market.
+          settlementSource: null,
           yesBidMicros: bid !== undefined ? Math.round(bid * 1_000_000) : null,
           yesAskMicros: ask !== undefined ? Math.round(ask * 1_000_000) : null,
           volume: num(r.volume) !== undefined ? Math.round(num(r.volume)!) * 100 : null,
@@ -349,31 +326,11 @@ function loadLoganMarkets(dir: string, acc: Acc): void {
           raw: r,
         };
       });
-      if (inferred) {
-        markets.push({
-          ticker: inferred.ticker,
-          eventTicker,
-          seriesTicker: city.seriesTicker,
-          cityId: city.id,
-          eventDate: loc.date,
-          ...strikeFields(inferred),
-          yesSubTitle: bracketLabel(inferred),
-          status: 'finalized',
-          result: 'yes',
-          settlementValueMicros: 1_000_000,
-          settlementSource: 'nws-cli',
-          payloadEra: 'logan-csv',
-          raw: { inferred: true, why: 'five of six brackets recorded and none won: the missing one is the hole of the ladder' },
-        });
-      }
       acc.events.set(eventTicker, {
         event: { eventTicker, seriesTicker: city.seriesTicker, cityId: city.id, eventDate: loc.date, mutuallyExclusive: true, raw: { from: 'logan real_kalshi csv' } },
         markets,
       });
       acc.eventByDay.set(`${city.id}|${loc.date}`, eventTicker);
-      const key = `${city.id}|${loc.date}`;
-      const tmax = rows.map((r) => num(r.actual_tmax)).find((x) => x !== undefined);
-      if (tmax !== undefined && !acc.cli.has(key)) acc.cli.set(key, { high: roundHalfUp(tmax), from: 'logan actual_tmax' });
     }
   }
 }
@@ -457,18 +414,6 @@ function loadMos(dir: string, acc: Acc): void {
   }
 }
 
-function loadNowData(dir: string, acc: Acc, days: Map<string, { high: number; low?: number }>): void {
-  const f = join(dir, 'marzbana_miami', 'miami_weather_data_total.csv');
-  if (!existsSync(f) || !acc.cities.has('miami')) return;
-  for (const r of readCsv(f)) {
-    const hi = num(r.high_temp);
-    if (hi === undefined || !r.year || !r.month || !r.day) continue;
-    const date = `${r.year}-${r.month.padStart(2, '0')}-${r.day.padStart(2, '0')}`;
-    const lo = num(r.low_temp);
-    days.set(`miami|${date}`, { high: hi, ...(lo !== undefined ? { low: lo } : {}) });
-  }
-}
-
 /** A StaticWorld that also serves MOS proxy stations (KORD for Chicago). */
 export class RecordedWorld extends StaticWorld {
   constructor(
@@ -500,7 +445,6 @@ export function loadRecordedWorld(dir: string, opts: RecordedWorldOptions = {}):
     eventByDay: new Map(),
     trades: [],
     candles: new Map(),
-    cli: new Map(),
     ghcn: new Map(),
     mos: [],
   };
@@ -519,34 +463,7 @@ export function loadRecordedWorld(dir: string, opts: RecordedWorldOptions = {}):
     to: eventDates[eventDates.length - 1] ?? '1970-01-01',
   };
 
-  // CLI highs by precedence: Kalshi expiration_value and Logan settlement rows (already in acc.cli),
-  // then NOWData, then GHCN; lows from NOWData or GHCN.
-  const nowData = new Map<string, { high: number; low?: number }>();
-  loadNowData(dir, acc, nowData);
-  const cli: SettlementRow[] = [];
   const ghcn = [...acc.ghcn.values()];
-  const ghcnByKey = new Map<string, GhcnDailyValue>();
-  const cityByGhcn = new Map(CITY_IDS.map((c) => [getCity(c).station.ghcnId, c]));
-  for (const v of ghcn) {
-    const c = cityByGhcn.get(v.ghcnId);
-    if (c && inRange(v.date, dates)) ghcnByKey.set(`${c}|${v.date}`, v);
-  }
-  const keys = new Set([...acc.cli.keys(), ...ghcnByKey.keys(), ...[...nowData.keys()].filter((k) => inRange(k.split('|')[1]!, dates))]);
-  for (const key of [...keys].sort()) {
-    const [city, date] = key.split('|') as [CityId, string];
-    if (!acc.cities.has(city) || !inRange(date, dates)) continue;
-    const g = ghcnByKey.get(key);
-    const nd = nowData.get(key);
-    const low = nd?.low ?? (g?.tminTenthsC !== undefined ? roundHalfUp(tenthsCToF(g.tminTenthsC)) : null);
-    const k = acc.cli.get(key);
-    let high: number | undefined;
-    let from: string | undefined;
-    if (k) [high, from] = [k.high, k.from];
-    else if (nd) [high, from] = [nd.high, 'NOWData (marzbana)'];
-    else if (g?.tmaxTenthsC !== undefined) [high, from] = [roundHalfUp(tenthsCToF(g.tmaxTenthsC)), 'GHCN TMAX'];
-    if (high === undefined) continue;
-    cli.push({ cityId: city, date, source: 'cli', highF: high, lowF: low, isPreliminary: false, raw: { derivedFrom: from } });
-  }
 
   const events = [...acc.events.values()].sort(
     (a, b) => a.event.eventDate.localeCompare(b.event.eventDate) || a.event.cityId.localeCompare(b.event.cityId),
@@ -557,7 +474,8 @@ export function loadRecordedWorld(dir: string, opts: RecordedWorldOptions = {}):
     cities,
     dates,
     ...(opts.now ? { now: opts.now } : {}),
-    cli,
+    // No CLI file in the corpus (see the header): the IEM CLI route serves nothing.
+    cli: [],
     ghcn,
     observations: [],
     dailyForecasts: [],

@@ -397,6 +397,7 @@ describe.skipIf(!HAVE_SHARED)('KalshiClient', () => {
       const client = clientFor(sb);
       expect(cpratim.length).toBeGreaterThan(200);
       let markets = 0;
+      let derived = 0;
       for (const [ticker, path] of byEvent) {
         const raw = readJson(path) as { markets: Array<Record<string, unknown>> };
         const { event, markets: rows } = await client.getEvent(ticker);
@@ -407,13 +408,30 @@ describe.skipIf(!HAVE_SHARED)('KalshiClient', () => {
           expect(m).toMatchObject({ ticker: r.ticker, status: r.status, result: r.result, payloadEra: 'cents', eventDate: event.eventDate, cityId: 'chicago', seriesTicker: 'KXHIGHCHI' });
           expect(m.volume).toBe((r.volume as number) * 100);
           expect(m.lastPriceMicros).toBe((r.last_price as number) * 10_000);
-          expect(m.floorStrike ?? null).toBe(r.floor_strike ?? null);
-          expect(m.capStrike ?? null).toBe(r.cap_strike ?? null);
+          if (r.strike_type == null) {
+            // Recorded without strikes (the YES market of 2025-01-16..02-09): the client reads them from
+            // the ticker and subtitle, in the convention the other markets' strike fields show:
+            // "12° to 13°" = between 12..13, "5° or below" = less than 6, "14° or above" = greater than 13.
+            const sub = r.yes_sub_title as string;
+            const n = sub.match(/-?\d+/g)!.map(Number);
+            const expected = sub.includes(' to ')
+              ? { strikeType: 'between', floorStrike: n[0], capStrike: n[1] }
+              : sub.endsWith('or below')
+                ? { strikeType: 'less', floorStrike: null, capStrike: n[0]! + 1 }
+                : { strikeType: 'greater', floorStrike: n[0]! - 1, capStrike: null };
+            expect({ ticker: m.ticker, strikeType: m.strikeType, floorStrike: m.floorStrike, capStrike: m.capStrike }).toEqual({ ticker: r.ticker, ...expected });
+            derived++;
+          } else {
+            expect(m.strikeType).toBe(r.strike_type);
+            expect(m.floorStrike ?? null).toBe(r.floor_strike ?? null);
+            expect(m.capStrike ?? null).toBe(r.cap_strike ?? null);
+          }
           expect(m.settlementSource).toBe('nws-cli');
         });
         markets += rows.length;
       }
       expect(markets).toBeGreaterThan(1500);
+      expect(derived).toBe(25);
       // The pre-rename tickers (HIGHCHI-24AUG16) belong to the same series and city.
       expect([...byEvent.keys()].some((t) => t.startsWith('HIGHCHI-'))).toBe(true);
     });

@@ -28,8 +28,9 @@ export function num(s: string | undefined): number | undefined {
 }
 
 /**
- * NCEI GHCN-Daily fixed-width (.dly): TMAX/TMIN in tenths of °C. Missing (-9999) values and values
- * with a quality flag (failed QC) are skipped.
+ * NCEI GHCN-Daily fixed-width (.dly): TMAX/TMIN in tenths of °C. Missing (-9999) values are skipped;
+ * values that failed a quality check are kept with their QFLAG, as NCEI serves them (the client is the
+ * one that leaves them out).
  */
 export function readDly(path: string): GhcnDailyValue[] {
   const byDate = new Map<string, GhcnDailyValue>();
@@ -43,21 +44,25 @@ export function readDly(path: string): GhcnDailyValue[] {
       const off = 21 + d * 8;
       const value = Number(line.slice(off, off + 5));
       const qflag = line.charAt(off + 6);
-      if (!Number.isFinite(value) || value === -9999 || (qflag !== ' ' && qflag !== '')) continue;
+      if (!Number.isFinite(value) || value === -9999) continue;
       const date = `${ym}-${String(d + 1).padStart(2, '0')}`;
       let v = byDate.get(date);
       if (!v) {
         v = { ghcnId, date };
         byDate.set(date, v);
       }
-      if (element === 'TMAX') v.tmaxTenthsC = value;
-      else v.tminTenthsC = value;
+      const failed = qflag.trim() !== '';
+      if (element === 'TMAX') {
+        v.tmaxTenthsC = value;
+        if (failed) v.tmaxQflag = qflag;
+      } else {
+        v.tminTenthsC = value;
+        if (failed) v.tminQflag = qflag;
+      }
     }
   }
   return [...byDate.values()].sort((a, b) => a.date.localeCompare(b.date));
 }
 
-/** °F from tenths of °C, as NCEI converts (before rounding). */
-export const tenthsCToF = (tenths: number): number => (tenths / 10) * 1.8 + 32;
 /** Tenths of °C from a °F value converted by a third party (e.g. 84.92 -> 294). */
 export const fToTenthsC = (f: number): number => Math.round(((f - 32) / 1.8) * 10);
