@@ -27,6 +27,12 @@ import type {
 
 export type WorldKind = 'generated' | 'recorded';
 
+/**
+ * A record as an API serves it: everything but `availableAt`, which no API sends; the clients stamp it
+ * on receipt (domain/known-at.ts), so worlds hold, and routes render, only what the real API returns.
+ */
+export type Served<T> = Omit<T, 'availableAt'>;
+
 /** Forecast products a world can serve, by the API that serves them. */
 export type ForecastSource = 'visualcrossing' | 'open-meteo';
 
@@ -58,7 +64,7 @@ export interface World {
 
   // ── settlement truth ─────────────────────────────────────────────────────────────────────────
   /** The NWS CLI daily report values (source 'cli') per climate date: high and low °F, integers. */
-  cliReports(city: CityId, dates: DateRange): SettlementRow[];
+  cliReports(city: CityId, dates: DateRange): Served<SettlementRow>[];
   /** GHCN-Daily TMAX/TMIN for the settlement station. */
   ghcnDaily(city: CityId, dates: DateRange): GhcnDailyValue[];
 
@@ -68,16 +74,16 @@ export interface World {
    * 'iem-asos1min' granularity), whatever a recorded world holds. Their climate-day maximum rounds to
    * the CLI high of that date.
    */
-  observations(city: CityId, range: UtcRange): ObservationRow[];
+  observations(city: CityId, range: UtcRange): Served<ObservationRow>[];
 
   // ── forecasts ────────────────────────────────────────────────────────────────────────────────
   /**
    * Daily forecasts as issued at `basisTime` (historical forecasts) for target dates in `targets`.
    * `source` names the API whose product it is; `model` (e.g. 'best_match', 'gfs') is in each row.
    */
-  dailyForecasts(city: CityId, source: ForecastSource, basisTime: Date, targets: DateRange): DailyForecastRow[];
+  dailyForecasts(city: CityId, source: ForecastSource, basisTime: Date, targets: DateRange): Served<DailyForecastRow>[];
   /** The hourly forecast curve issued at `basisTime`, for valid times in [from, to). */
-  hourlyForecasts(city: CityId, source: ForecastSource, basisTime: Date, range: UtcRange): HourlyForecastRow[];
+  hourlyForecasts(city: CityId, source: ForecastSource, basisTime: Date, range: UtcRange): Served<HourlyForecastRow>[];
   /** Basis times at which `source` issued forecasts within `range` (e.g. daily at 00Z for Visual Crossing). */
   forecastBasisTimes(city: CityId, source: ForecastSource, range: UtcRange): Date[];
   /** MOS runs (IEM archive) with their run times, for target dates in `targets`. */
@@ -91,6 +97,11 @@ export interface World {
   candles(marketTicker: string, periodMinutes: 1 | 60 | 1440, range: UtcRange): CandleRow[];
   /** Trade prints of one market in [from, to), oldest first. */
   trades(marketTicker: string, range: UtcRange): TradeRow[];
-  /** The book of a market at an instant (default: now()). */
+  /**
+   * The book of a market at an instant (default: now()): resting YES and NO bids, every level the world
+   * knows (a generated world derives a few levels per side from its quotes). Undefined when the world
+   * holds no book for the market (a recorded world without book files): the sandbox then answers 404
+   * rather than an empty book, which would say that nobody was quoting.
+   */
   orderbook(marketTicker: string, at?: Date): OrderbookSnapshot | undefined;
 }
