@@ -20,6 +20,7 @@ import { migrateDatabase, withDatabase } from '../db/migrate';
 import { createLogger } from '../lib/logger';
 import { kalshiCandle, wxObservation } from '../schemas/db';
 import type { CandleRow, ObservationRow } from '../schemas/records';
+import { observationAvailableAt } from '../domain/known-at';
 
 export interface BulkUpsertBenchRow {
   table: string;
@@ -76,10 +77,12 @@ export function generateObservations(n: number, variant = 0): ObservationRow[] {
     const s = Math.floor(i / perStation);
     const k = i % perStation;
     const temp = 40 + 20 * Math.sin(k / 500) + variant * 0.1;
+    const observedAt = new Date(t0 + k * 60_000);
     out[i] = {
       station: stations[s]!,
       source: 'iem-asos1min',
-      observedAt: new Date(t0 + k * 60_000),
+      observedAt,
+      availableAt: observationAvailableAt('iem-asos1min', observedAt),
       tempF: Math.round(temp * 10) / 10,
       dewpointF: Math.round((temp - 8) * 10) / 10,
       relativeHumidity: 55.3,

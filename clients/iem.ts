@@ -10,11 +10,15 @@
  * forecast hour and the min at 12Z (MAV/MET X/N line, NBM TXN). The daytime max at ftime D+1 00Z belongs
  * to local standard date D (16:00–19:00 LST in every traded zone). Model names: GFS (alias AVN), NAM
  * (ETA), NBS (the NBM text product) — rows carry model 'gfs' | 'nam' | 'nbm'.
+ *
+ * availableAt (domain/known-at.ts): CLI, the product's issue time (else the morning after the climate day);
+ * ASOS, observation time + the 'iem-asos' reporting delay; MOS, run time + the model's publication delay.
  */
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { climateDateOf } from '../domain/climate-day';
 import { getCity, type CityId } from '../domain/cities';
+import { cliAvailableAt, forecastRunAvailableAt, observationAvailableAt } from '../domain/known-at';
 import type { DailyForecastRow, MosForecast, ObservationRow, SettlementRow } from '../schemas/records';
 import type { DateRange, UtcRange } from '../sandbox/world';
 import type { HttpClient } from './http';
@@ -114,14 +118,16 @@ function mosTime(s: string): Date {
 /** A MOS max forecast as a daily forecast row (source 'iem-mos', basis = run time, basisDate local civil date). */
 export function mosToDailyForecastRow(cityId: CityId, m: MosForecast): DailyForecastRow {
   const basisDate = localDateOf(cityId, m.runTime);
+  const model = mosModelName(m.model);
   return {
     cityId,
     source: 'iem-mos',
-    model: mosModelName(m.model),
+    model,
     targetDate: m.targetDate,
     basisTime: m.runTime,
     basisDate,
     leadDays: daysBetween(basisDate, m.targetDate),
+    availableAt: forecastRunAvailableAt('iem-mos', model, m.runTime),
     tempmaxF: m.tmaxF,
     raw: { station: m.station },
   };
@@ -162,6 +168,7 @@ export class IemClient {
         lowF: typeof r.low === 'number' ? Math.round(r.low) : null,
         issuedAt,
         isPreliminary: issuedAt ? climateDateOf(cityId, issuedAt) <= r.valid : false,
+        availableAt: cliAvailableAt(cityId, r.valid, issuedAt),
         raw: { product: r.product ?? null, high_time: r.high_time ?? null, low_time: r.low_time ?? null },
       });
     }
@@ -245,10 +252,12 @@ export function parseAsosCsv(text: string, icao?: string): ObservationRow[] {
     const sky = ['skyc1', 'skyc2', 'skyc3', 'skyc4'].map((n) => txt(f, n)).filter((s): s is string => s !== null);
     const station = icao ?? (f[0]!.length === 3 ? `K${f[0]}` : f[0]!);
     const knots = num(f, 'sknt');
+    const observedAt = new Date(`${f[col('valid')]!.replace(' ', 'T')}:00Z`);
     return {
       station,
       source: 'iem-asos',
-      observedAt: new Date(`${f[col('valid')]!.replace(' ', 'T')}:00Z`),
+      observedAt,
+      availableAt: observationAvailableAt('iem-asos', observedAt),
       tempF: num(f, 'tmpf'),
       dewpointF: num(f, 'dwpf'),
       relativeHumidity: num(f, 'relh'),

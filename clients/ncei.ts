@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { getCity, type CityId } from '../domain/cities';
+import { ghcnAvailableAt } from '../domain/known-at';
 import type { GhcnDailyValue, SettlementRow } from '../schemas/records';
 import type { DateRange } from '../sandbox/world';
 import type { HttpClient } from './http';
@@ -81,6 +82,7 @@ export function ghcnToSettlementRow(cityId: CityId, v: GhcnDlyValue): Settlement
     lowF: v.tminTenthsC === undefined ? null : tenthsCToF(v.tminTenthsC),
     issuedAt: null,
     isPreliminary: false,
+    availableAt: ghcnAvailableAt(cityId, v.date),
     raw,
   };
 }
@@ -135,6 +137,7 @@ export function recordsToSettlementRows(cityId: CityId, records: Record_[], unit
         lowF: lo === undefined ? null : roundHalfUp(lo),
         issuedAt: null,
         isPreliminary: false,
+        availableAt: ghcnAvailableAt(cityId, date),
         raw: { ghcnId: r.STATION.trim(), units, TMAX: r.TMAX?.trim(), ...(r.TMIN?.trim() ? { TMIN: r.TMIN.trim() } : {}) },
       });
       continue;

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { getCity, type CityId } from '../domain/cities';
+import { forecastRunAvailableAt, observationAvailableAt } from '../domain/known-at';
 import type { HourlyForecastRow, ObservationRow } from '../schemas/records';
 import type { UtcRange } from '../sandbox/world';
 import type { HttpClient } from './http';
@@ -155,12 +156,14 @@ export class NwsClient {
     const stamp = body.properties.updateTime ?? body.properties.generatedAt;
     if (!stamp) throw new Error('nws: hourly forecast has neither updateTime nor generatedAt');
     const basisTime = new Date(stamp);
+    const availableAt = forecastRunAvailableAt('nws', 'ndfd', basisTime);
     return body.properties.periods.map((p) => ({
       cityId,
       source: 'nws',
       model: 'ndfd',
       basisTime,
       validTime: new Date(p.startTime),
+      availableAt,
       tempF: p.temperature === null ? null : p.temperatureUnit === 'C' ? round2(cToF(p.temperature)) : p.temperature,
       dewF: tempF(p.dewpoint),
       humidity: plain(p.relativeHumidity),
@@ -204,6 +207,7 @@ export class NwsClient {
           station: p.stationId ?? p.station.split('/').pop()!,
           source: 'nws-api',
           observedAt,
+          availableAt: observationAvailableAt('nws-api', observedAt),
           tempF: tempF(p.temperature),
           dewpointF: tempF(p.dewpoint),
           relativeHumidity: plain(p.relativeHumidity),

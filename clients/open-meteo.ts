@@ -16,13 +16,17 @@
  *   previous runs: `<var>_previous_dayN` is the value forecast N×24 h before the valid time; nominal basis
  *     (D − N) 00Z, basisDate D − N, leadDays N. Daily values are derived from the hourly curve over the
  *     civil day (max/min of 24 complete hours), as the API documents previous-run variables for hourly only.
+ * availableAt (domain/known-at.ts): a day-N value of hour t comes from a run at most t − N days old, so it is
+ * stamped t − N days + the model's delay (historical forecast: N = 0); a daily value, by its civil day's last
+ * hour; the current forecast, by the time it was received.
  */
 import { z } from 'zod';
 import { getCity, type CityId } from '../domain/cities';
+import { latestOf, openMeteoRunValueAvailableAt, receivedAvailableAt } from '../domain/known-at';
 import type { DailyForecastRow, HourlyForecastRow } from '../schemas/records';
 import type { DateRange } from '../sandbox/world';
 import { NonRetryableHttpError, PayloadShapeError, type HttpClient } from './http';
-import { addDays, daysBetween, errorBody, localDateOf, makeHttp, utcMidnight, type WeatherClientOptions } from './weather-shared';
+import { addDays, civilDayWindow, daysBetween, errorBody, localDateOf, makeHttp, utcMidnight, type WeatherClientOptions } from './weather-shared';
 
 /** A 400 answer from Open-Meteo; `reason` is the service's own explanation. */
 export class OpenMeteoError extends NonRetryableHttpError {
@@ -112,7 +116,7 @@ export interface OpenMeteoClientOptions extends WeatherClientOptions {
   /** Forecast API base (`…/v1`); `baseUrl` is it. */
   historicalForecastBaseUrl: string;
   previousRunsBaseUrl: string;
-  /** Clock for a forecast response without `current` (never the case when this client asks). */
+  /** Clock: the receipt time that stamps a current forecast's availableAt (and its basis when `current` is absent). */
   now?: () => Date;
 }
 
@@ -180,12 +184,15 @@ export class OpenMeteoClient {
       daily: FORECAST_DAILY.join(','),
       forecast_days: options.forecastDays ?? 7,
     });
-    const basisTime = body.current ? omInstant(body.current.time, body.utc_offset_seconds) : this.now();
+    const receivedAt = this.now();
+    const basisTime = body.current ? omInstant(body.current.time, body.utc_offset_seconds) : receivedAt;
     const basisDate = localDateOf(cityId, basisTime);
+    // The payload names no run: the values are known from when they were received.
+    const availableAt = receivedAvailableAt(receivedAt, basisTime);
     return {
       basisTime,
-      daily: dailyRows(cityId, body, model, FORECAST_DAILY, () => ({ basisTime, basisDate })),
-      hourly: hourlyRows(cityId, body, model, FORECAST_HOURLY, 0, () => basisTime),
+      daily: dailyRows(cityId, body, model, FORECAST_DAILY, () => ({ basisTime, basisDate, availableAt })),
+      hourly: hourlyRows(cityId, body, model, FORECAST_HOURLY, 0, () => basisTime, () => availableAt),
     };
   }
 
@@ -200,8 +207,12 @@ export class OpenMeteoClient {
       end_date: dates.to,
     });
     return {
-      daily: dailyRows(cityId, body, model, ARCHIVE_DAILY, (date) => ({ basisTime: utcMidnight(date), basisDate: date })),
-      hourly: hourlyRows(cityId, body, model, ARCHIVE_HOURLY, 0, (date) => utcMidnight(date)),
+      daily: dailyRows(cityId, body, model, ARCHIVE_DAILY, (date) => ({
+        basisTime: utcMidnight(date),
+        basisDate: date,
+        availableAt: openMeteoRunValueAvailableAt(model, lastHourOf(cityId, date), 0),
+      })),
+      hourly: hourlyRows(cityId, body, model, ARCHIVE_HOURLY, 0, (date) => utcMidnight(date), (validTime) => openMeteoRunValueAvailableAt(model, validTime, 0)),
     };
   }
 
@@ -223,12 +234,19 @@ export class OpenMeteoClient {
     const hourly: HourlyForecastRow[] = [];
     const daily: DailyForecastRow[] = [];
     for (const n of ns) {
-      const rows = hourlyRows(cityId, body, model, ARCHIVE_HOURLY, n, (date) => utcMidnight(addDays(date, -n)));
+      const rows = hourlyRows(cityId, body, model, ARCHIVE_HOURLY, n, (date) => utcMidnight(addDays(date, -n)), (validTime) =>
+        openMeteoRunValueAvailableAt(model, validTime, n),
+      );
       hourly.push(...rows);
       daily.push(...deriveDaily(cityId, body, model, n));
     }
     return { daily, hourly };
   }
+}
+
+/** The start of the last hour of a civil day: a daily value is complete once that hour's run is out. */
+function lastHourOf(cityId: CityId, date: string): Date {
+  return new Date(civilDayWindow(cityId, date).to.getTime() - 3_600_000);
 }
 
 function checkUnits(body: OpenMeteoResponse, url: string): void {
@@ -254,17 +272,20 @@ function hourlyRows(
   vars: HourlyVar[],
   n: number,
   basisFor: (localDate: string) => Date,
+  availableAtFor: (validTime: Date) => Date,
 ): HourlyForecastRow[] {
   const h = body.hourly;
   if (!h) return [];
   const out: HourlyForecastRow[] = [];
   h.time.forEach((t, i) => {
+    const validTime = omInstant(t, body.utc_offset_seconds);
     const row: HourlyForecastRow = {
       cityId,
       source: 'open-meteo',
       model,
       basisTime: basisFor(omLocalDate(t, body.utc_offset_seconds)),
-      validTime: omInstant(t, body.utc_offset_seconds),
+      validTime,
+      availableAt: availableAtFor(validTime),
       tempF: null,
       dewF: null,
       humidity: null,
@@ -289,15 +310,15 @@ function dailyRows(
   body: OpenMeteoResponse,
   model: string,
   vars: DailyVar[],
-  basisFor: (targetDate: string) => { basisTime: Date; basisDate: string },
+  basisFor: (targetDate: string) => { basisTime: Date; basisDate: string; availableAt: Date },
 ): DailyForecastRow[] {
   const d = body.daily;
   if (!d) return [];
   const out: DailyForecastRow[] = [];
   d.time.forEach((t, i) => {
     const targetDate = omLocalDate(t, body.utc_offset_seconds);
-    const { basisTime, basisDate } = basisFor(targetDate);
-    const row: DailyForecastRow = { cityId, source: 'open-meteo', model, targetDate, basisTime, basisDate, leadDays: daysBetween(basisDate, targetDate) };
+    const { basisTime, basisDate, availableAt } = basisFor(targetDate);
+    const row: DailyForecastRow = { cityId, source: 'open-meteo', model, targetDate, basisTime, basisDate, leadDays: daysBetween(basisDate, targetDate), availableAt };
     let any = false;
     for (const v of vars) {
       const value = numAt(seriesOf(d, v, model), i);
@@ -315,11 +336,13 @@ function deriveDaily(cityId: CityId, body: OpenMeteoResponse, model: string, n: 
   if (!h) return [];
   const series = seriesOf(h, n === 0 ? 'temperature_2m' : `temperature_2m_previous_day${n}`, model);
   const byDate = new Map<string, Array<number | null>>();
+  const hoursByDate = new Map<string, Date[]>();
   h.time.forEach((t, i) => {
     const date = omLocalDate(t, body.utc_offset_seconds);
     const list = byDate.get(date) ?? [];
     list.push(numAt(series, i));
     byDate.set(date, list);
+    hoursByDate.set(date, [...(hoursByDate.get(date) ?? []), omInstant(t, body.utc_offset_seconds)]);
   });
   const out: DailyForecastRow[] = [];
   for (const [targetDate, temps] of byDate) {
@@ -334,6 +357,8 @@ function deriveDaily(cityId: CityId, body: OpenMeteoResponse, model: string, n: 
       basisTime: utcMidnight(basisDate),
       basisDate,
       leadDays: n,
+      // The max/min is known once the run behind its latest hour is out.
+      availableAt: latestOf(hoursByDate.get(targetDate)!.map((t) => openMeteoRunValueAvailableAt(model, t, n))),
       tempmaxF: Math.max(...values),
       tempminF: Math.min(...values),
       raw: { derivedFrom: n === 0 ? 'temperature_2m' : `temperature_2m_previous_day${n}`, hours: values.length },

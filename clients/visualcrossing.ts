@@ -9,12 +9,16 @@
  *     `currentConditions.datetimeEpoch`, basisDate its local civil date.
  *   - observations: `stn:<ICAO>` with `include=days,hours,minutes,obs` and `options=useobs` — the station's
  *     sub-hourly observations (source 'vc-obs') over whole climate days.
+ * availableAt (domain/known-at.ts): historical forecasts, the 00:00Z snapshot of basisDate plus VC's delay;
+ * the current forecast, its receipt time (the payload names no run); observations, their time plus the
+ * 'vc-obs' reporting delay.
  * The API key goes in the `key` query parameter at send time; it is masked in URLs and scrubbed from
  * every error this client throws.
  */
 import { z } from 'zod';
 import { climateDayWindowUtc } from '../domain/climate-day';
 import { getCity, type CityId } from '../domain/cities';
+import { forecastRunAvailableAt, observationAvailableAt, receivedAvailableAt } from '../domain/known-at';
 import type { Logger } from '../lib/logger';
 import type { DailyForecastRow, HourlyForecastRow, ObservationRow } from '../schemas/records';
 import type { DateRange } from '../sandbox/world';
@@ -100,7 +104,7 @@ export const VC_OBS_ELEMENTS = [
 export interface VisualCrossingClientOptions extends WeatherClientOptions {
   /** Read by the caller (e.g. from VISUAL_CROSSING_API_KEY); never logged or put in an error. */
   apiKey: string;
-  /** Clock for a current forecast without `currentConditions` (never the case when this client asks). */
+  /** Clock: the receipt time that stamps a current forecast's availableAt (and its basis without `currentConditions`). */
   now?: () => Date;
 }
 
@@ -129,7 +133,7 @@ function scrubbingLogger(log: Logger | undefined, secret: string): Logger | unde
   });
 }
 
-export function vcDailyRow(cityId: CityId, day: VcDay, basisTime: Date, basisDate: string): DailyForecastRow {
+export function vcDailyRow(cityId: CityId, day: VcDay, basisTime: Date, basisDate: string, availableAt: Date): DailyForecastRow {
   return {
     cityId,
     source: 'visualcrossing',
@@ -138,6 +142,7 @@ export function vcDailyRow(cityId: CityId, day: VcDay, basisTime: Date, basisDat
     basisTime,
     basisDate,
     leadDays: daysBetween(basisDate, day.datetime),
+    availableAt,
     tempmaxF: day.tempmax ?? null,
     tempminF: day.tempmin ?? null,
     tempF: day.temp ?? null,
@@ -156,13 +161,14 @@ export function vcDailyRow(cityId: CityId, day: VcDay, basisTime: Date, basisDat
   };
 }
 
-export function vcHourlyRow(cityId: CityId, hour: VcHour, basisTime: Date): HourlyForecastRow {
+export function vcHourlyRow(cityId: CityId, hour: VcHour, basisTime: Date, availableAt: Date): HourlyForecastRow {
   return {
     cityId,
     source: 'visualcrossing',
     model: MODEL,
     basisTime,
     validTime: new Date(hour.datetimeEpoch * 1000),
+    availableAt,
     tempF: hour.temp ?? null,
     dewF: hour.dew ?? null,
     humidity: hour.humidity ?? null,
@@ -180,10 +186,12 @@ export function vcObservationRows(station: string, body: VcTimeline): Observatio
     for (const hour of day.hours ?? []) {
       for (const m of hour.minutes && hour.minutes.length > 0 ? hour.minutes : [hour]) {
         if (m.source && m.source !== 'obs') continue;
+        const observedAt = new Date(m.datetimeEpoch * 1000);
         out.push({
           station,
           source: 'vc-obs',
-          observedAt: new Date(m.datetimeEpoch * 1000),
+          observedAt,
+          availableAt: observationAvailableAt('vc-obs', observedAt),
           tempF: m.temp ?? null,
           dewpointF: m.dew ?? null,
           relativeHumidity: m.humidity ?? null,
@@ -231,25 +239,29 @@ export class VisualCrossingClient {
   async historicalDailyForecast(cityId: CityId, basisDate: string, targets: DateRange): Promise<DailyForecastRow[]> {
     const body = await this.timeline(`${this.location(cityId)}/${targets.from}/${targets.to}`, { include: 'days', forecastBasisDate: basisDate });
     const basisTime = utcMidnight(basisDate);
-    return body.days.filter((d) => d.source !== 'obs').map((d) => vcDailyRow(cityId, d, basisTime, basisDate));
+    const availableAt = forecastRunAvailableAt('visualcrossing', MODEL, basisTime);
+    return body.days.filter((d) => d.source !== 'obs').map((d) => vcDailyRow(cityId, d, basisTime, basisDate, availableAt));
   }
 
   /** The hourly forecast for the civil days `targets` as issued on `basisDate`. */
   async historicalHourlyForecast(cityId: CityId, basisDate: string, targets: DateRange): Promise<HourlyForecastRow[]> {
     const body = await this.timeline(`${this.location(cityId)}/${targets.from}/${targets.to}`, { include: 'hours', forecastBasisDate: basisDate });
     const basisTime = utcMidnight(basisDate);
-    return body.days.flatMap((d) => (d.hours ?? []).filter((h) => h.source !== 'obs').map((h) => vcHourlyRow(cityId, h, basisTime)));
+    const availableAt = forecastRunAvailableAt('visualcrossing', MODEL, basisTime);
+    return body.days.flatMap((d) => (d.hours ?? []).filter((h) => h.source !== 'obs').map((h) => vcHourlyRow(cityId, h, basisTime, availableAt)));
   }
 
   /** Today's 15-day forecast; basis = the response's current-conditions time. */
   async currentForecast(cityId: CityId): Promise<{ basisTime: Date; daily: DailyForecastRow[]; hourly: HourlyForecastRow[] }> {
     const body = await this.timeline(this.location(cityId), { include: 'days,hours,current' });
-    const basisTime = body.currentConditions ? new Date(body.currentConditions.datetimeEpoch * 1000) : this.now();
+    const receivedAt = this.now();
+    const basisTime = body.currentConditions ? new Date(body.currentConditions.datetimeEpoch * 1000) : receivedAt;
     const basisDate = localDateOf(cityId, basisTime);
+    const availableAt = receivedAvailableAt(receivedAt, basisTime);
     return {
       basisTime,
-      daily: body.days.filter((d) => d.source !== 'obs').map((d) => vcDailyRow(cityId, d, basisTime, basisDate)),
-      hourly: body.days.flatMap((d) => (d.hours ?? []).filter((h) => h.source !== 'obs').map((h) => vcHourlyRow(cityId, h, basisTime))),
+      daily: body.days.filter((d) => d.source !== 'obs').map((d) => vcDailyRow(cityId, d, basisTime, basisDate, availableAt)),
+      hourly: body.days.flatMap((d) => (d.hours ?? []).filter((h) => h.source !== 'obs').map((h) => vcHourlyRow(cityId, h, basisTime, availableAt))),
     };
   }
 

@@ -5,6 +5,8 @@
  */
 import type pg from 'pg';
 import { bulkUpsert } from '../../db/bulk-upsert';
+import type { CityId } from '../../domain/cities';
+import { kalshiResultAvailableAt } from '../../domain/known-at';
 import { consolidateSettlements } from '../../domain/settlement-consolidation';
 import { wxSettlement, wxSettlementConsolidated } from '../../schemas/db';
 import type { SettlementRow } from '../../schemas/records';
@@ -12,7 +14,7 @@ import { eventsIn, fetchEvents, type EventWithMarketsRow } from './kalshi-events
 import type { AdapterFactory } from './types';
 
 /** The settlement row of an event from its markets' expiration value (undefined until Kalshi set one). */
-export function kalshiSettlementRow(cityId: string, { event, markets }: EventWithMarketsRow): SettlementRow | undefined {
+export function kalshiSettlementRow(cityId: CityId, { event, markets }: EventWithMarketsRow): SettlementRow | undefined {
   const settled = markets.find((m) => m.expirationValue != null && m.expirationValue.trim() !== '' && Number.isFinite(Number(m.expirationValue)));
   if (!settled) return undefined;
   return {
@@ -23,6 +25,7 @@ export function kalshiSettlementRow(cityId: string, { event, markets }: EventWit
     lowF: null,
     issuedAt: settled.settlementTs ?? null,
     isPreliminary: false,
+    availableAt: kalshiResultAvailableAt(cityId, event.eventDate, settled),
     raw: { event_ticker: event.eventTicker, market_ticker: settled.ticker, expiration_value: settled.expirationValue },
   };
 }

@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { getCity, type City } from '../../domain/cities';
 import { SANDBOX_PATHS } from '../../temporal.config';
 import type { ObservationRow } from '../../schemas/records';
-import type { World } from '../world';
+import type { Served, World } from '../world';
 import { cliProductId, mosMaxFtime } from '../../clients/iem';
 import { addDays, CITY_STATE, cityByIcao } from '../../clients/weather-shared';
 
@@ -41,7 +41,7 @@ function parseTime(s: string | undefined): Date | undefined {
 }
 
 /** asos.py variables the sandbox renders from an observation row. */
-const ASOS_RENDER: Record<string, (o: ObservationRow) => string | number | null | undefined> = {
+const ASOS_RENDER: Record<string, (o: Served<ObservationRow>) => string | number | null | undefined> = {
   tmpf: (o) => o.tempF,
   dwpf: (o) => o.dewpointF,
   relh: (o) => o.relativeHumidity,

@@ -18,7 +18,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CITIES, type City } from '../../domain/cities';
 import { SANDBOX_PATHS } from '../../temporal.config';
 import type { ObservationRow } from '../../schemas/records';
-import type { World } from '../world';
+import type { Served, World } from '../world';
 import { cityByIcao, cityNear, fToC, roundHalfUp, roundTo } from '../../clients/weather-shared';
 
 type Obj = Record<string, unknown>;
@@ -63,7 +63,7 @@ const qv = (unitCode: string, value: number | null | undefined, withQc = true): 
   withQc ? { unitCode, value: value ?? null, qualityControl: value == null ? 'Z' : 'V' } : { unitCode, value: value ?? null };
 const c = (f: number | null | undefined) => (f == null ? null : roundTo(fToC(f), 10));
 
-function observationFeature(base: string, city: City, o: ObservationRow): Obj {
+function observationFeature(base: string, city: City, o: Served<ObservationRow>): Obj {
   const ts = DateTime.fromJSDate(o.observedAt, { zone: 'utc' }).toFormat("yyyy-LL-dd'T'HH:mm:ssZZ");
   const id = `${base}/stations/${city.station.icao}/observations/${ts}`;
   return {

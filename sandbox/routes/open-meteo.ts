@@ -15,7 +15,7 @@ import { DateTime } from 'luxon';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SANDBOX_PATHS } from '../../temporal.config';
 import type { DailyForecastRow, HourlyForecastRow } from '../../schemas/records';
-import type { World } from '../world';
+import type { Served, World } from '../world';
 import { OM_DAILY, OM_HOURLY } from '../../clients/open-meteo';
 import { addDays, cityNear, eachDate, fToC, isIsoDate, roundTo } from '../../clients/weather-shared';
 
@@ -146,7 +146,7 @@ export function registerOpenMeteoRoutes(app: FastifyInstance, world: World): voi
     const byModel = <T extends { model: string }>(rows: T[]) => rows.filter((r) => r.model === model);
 
     // hourly rows indexed by (N, valid ms)
-    const hourRows = new Map<string, HourlyForecastRow>();
+    const hourRows = new Map<string, Served<HourlyForecastRow>>();
     const ns = new Set(hourly.map((v) => Number(PREVIOUS.exec(v)?.[2] ?? 0)));
     if (current.length > 0) ns.add(0);
     for (const d of dates) {
@@ -157,7 +157,7 @@ export function registerOpenMeteoRoutes(app: FastifyInstance, world: World): voi
         for (const h of byModel(world.hourlyForecasts(city.id, 'open-meteo', b, window))) hourRows.set(`${n}|${h.validTime.getTime()}`, h);
       }
     }
-    const dailyRows = new Map<string, DailyForecastRow>();
+    const dailyRows = new Map<string, Served<DailyForecastRow>>();
     if (daily.length > 0) {
       if (mode === 'forecast') {
         if (basis) for (const r of byModel(world.dailyForecasts(city.id, 'open-meteo', basis, { from: start!, to: end! }))) dailyRows.set(r.targetDate, r);

@@ -17,7 +17,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { getCity, type City } from '../../domain/cities';
 import { SANDBOX_PATHS } from '../../temporal.config';
 import type { DailyForecastRow, HourlyForecastRow, ObservationRow } from '../../schemas/records';
-import type { World } from '../world';
+import type { Served, World } from '../world';
 import { addDays, cityByIcao, cityNear, civilDayWindow, eachDate, isIsoDate, localDateOf, roundTo } from '../../clients/weather-shared';
 
 const SECTIONS = new Set(['days', 'hours', 'minutes', 'current', 'alerts', 'events', 'obs', 'fcst', 'stats', 'statsfcst', 'remote', 'stations']);
@@ -37,7 +37,7 @@ function bad(reply: FastifyReply, param: string): FastifyReply {
 const mean = (xs: number[]) => (xs.length > 0 ? roundTo(xs.reduce((a, b) => a + b, 0) / xs.length, 1) : null);
 const max = (xs: number[]) => (xs.length > 0 ? Math.max(...xs) : null);
 const min = (xs: number[]) => (xs.length > 0 ? Math.min(...xs) : null);
-const vals = (rows: ObservationRow[], pick: (o: ObservationRow) => number | null | undefined) =>
+const vals = (rows: Served<ObservationRow>[], pick: (o: Served<ObservationRow>) => number | null | undefined) =>
   rows.map(pick).filter((v): v is number => typeof v === 'number');
 
 function localClock(city: City, t: Date): string {
@@ -48,7 +48,7 @@ function dayEpoch(city: City, date: string): number {
   return civilDayWindow(city.id, date).from.getTime() / 1000;
 }
 
-function forecastDay(row: DailyForecastRow | undefined, withAggregates: boolean): Obj {
+function forecastDay(row: Served<DailyForecastRow> | undefined, withAggregates: boolean): Obj {
   if (!withAggregates || !row) return {};
   return {
     tempmax: row.tempmaxF ?? null,
@@ -79,7 +79,7 @@ function forecastDay(row: DailyForecastRow | undefined, withAggregates: boolean)
   };
 }
 
-function forecastHour(city: City, h: HourlyForecastRow): Obj {
+function forecastHour(city: City, h: Served<HourlyForecastRow>): Obj {
   return {
     datetime: localClock(city, h.validTime),
     datetimeEpoch: Math.floor(h.validTime.getTime() / 1000),
@@ -102,7 +102,7 @@ function forecastHour(city: City, h: HourlyForecastRow): Obj {
   };
 }
 
-function obsPoint(city: City, o: ObservationRow): Obj {
+function obsPoint(city: City, o: Served<ObservationRow>): Obj {
   return {
     datetime: localClock(city, o.observedAt),
     datetimeEpoch: Math.floor(o.observedAt.getTime() / 1000),
@@ -231,7 +231,7 @@ export function registerVisualCrossingRoutes(app: FastifyInstance, world: World)
         }
         rows += 1;
         if (withHours) {
-          const byHour = new Map<number, ObservationRow[]>();
+          const byHour = new Map<number, Served<ObservationRow>[]>();
           for (const o of obs) {
             const h = Math.floor(o.observedAt.getTime() / 3_600_000) * 3_600_000;
             byHour.set(h, [...(byHour.get(h) ?? []), o]);

@@ -10,6 +10,7 @@
  * at `now` (default: after the last date's settlement).
  */
 import { DateTime } from 'luxon';
+import { roundHalfUp, tenthsCToWholeFahrenheit } from '../../domain/fahrenheit';
 import { CITY_IDS, getCity, findCityForSeries, type CityId } from '../../domain/cities';
 import { assertIsoDate } from '../../domain/iso-date';
 import { parseEventTicker, parseMarketTicker } from '../../domain/tickers';
@@ -60,12 +61,11 @@ const MOS_RUNS: Record<'GFS' | 'NAM', Array<[dayOffset: number, hour: number]>> 
   NAM: [[-1, 0], [-1, 12], [0, 0]],
 };
 
-/** GHCN tenths of °C whose °F conversion rounds half up to `f`. */
+/** GHCN tenths of °C whose °F conversion rounds half up to `f` (the one rule, domain/fahrenheit.ts). */
 export function tenthsCFor(f: number): number {
   const base = Math.round(((f - 32) * 50) / 9);
   for (const t of [base, base - 1, base + 1]) {
-    const back = (t / 10) * 1.8 + 32;
-    if (Math.floor(back) + (back - Math.floor(back) >= 0.5 ? 1 : 0) === f) return t;
+    if (tenthsCToWholeFahrenheit(t) === f) return t;
   }
   return base;
 }
@@ -251,7 +251,7 @@ export class GeneratedWorld implements World {
       for (const [off, hour] of MOS_RUNS[key]) {
         const run = Date.parse(`${addDays(targetDate, off)}T00:00:00Z`) + hour * HOUR;
         if (run > this.nowMs) continue;
-        out.push({ station, model: key, runTime: new Date(run), targetDate, tmaxF: Math.round(m.forecastHigh(targetDate, key as SourceKey, run)) });
+        out.push({ station, model: key, runTime: new Date(run), targetDate, tmaxF: roundHalfUp(m.forecastHigh(targetDate, key as SourceKey, run)) });
       }
     }
     return out;

@@ -19,18 +19,18 @@ import type {
   SettlementRow,
   TradeRow,
 } from '../../schemas/records';
-import type { DateRange, ForecastSource, UtcRange, World, WorldKind } from '../world';
+import type { DateRange, ForecastSource, Served, UtcRange, World, WorldKind } from '../world';
 
 export interface StaticWorldData {
   cities: readonly CityId[];
   dates: DateRange;
   /** The world's clock; defaults to the end of the last climate date. */
   now?: Date;
-  cli?: SettlementRow[];
+  cli?: Served<SettlementRow>[];
   ghcn?: GhcnDailyValue[];
-  observations?: ObservationRow[];
-  dailyForecasts?: DailyForecastRow[];
-  hourlyForecasts?: HourlyForecastRow[];
+  observations?: Served<ObservationRow>[];
+  dailyForecasts?: Served<DailyForecastRow>[];
+  hourlyForecasts?: Served<HourlyForecastRow>[];
   mos?: MosForecast[];
   series?: SeriesRow[];
   events?: Array<{ event: EventRow; markets: MarketRow[] }>;
@@ -57,7 +57,7 @@ function indexBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
 }
 
 export class StaticWorld implements World {
-  private readonly obsByStation: Map<string, ObservationRow[]>;
+  private readonly obsByStation: Map<string, Served<ObservationRow>[]>;
   private readonly candlesByTicker: Map<string, CandleRow[]>;
   private readonly tradesByTicker: Map<string, TradeRow[]>;
   private readonly books: Map<string, OrderbookSnapshot>;
@@ -90,7 +90,7 @@ export class StaticWorld implements World {
     return DateTime.fromISO(this.data.dates.to, { zone: 'utc' }).plus({ days: 1, hours: 8 });
   }
 
-  cliReports(city: CityId, dates: DateRange): SettlementRow[] {
+  cliReports(city: CityId, dates: DateRange): Served<SettlementRow>[] {
     return (this.data.cli ?? []).filter((s) => s.cityId === city && inDates(s.date, dates));
   }
 
@@ -99,17 +99,17 @@ export class StaticWorld implements World {
     return (this.data.ghcn ?? []).filter((g) => g.ghcnId === ghcnId && inDates(g.date, dates));
   }
 
-  observations(city: CityId, range: UtcRange): ObservationRow[] {
+  observations(city: CityId, range: UtcRange): Served<ObservationRow>[] {
     return (this.obsByStation.get(getCity(city).station.icao) ?? []).filter((o) => inUtc(o.observedAt, range));
   }
 
-  dailyForecasts(city: CityId, source: ForecastSource, basisTime: Date, targets: DateRange): DailyForecastRow[] {
+  dailyForecasts(city: CityId, source: ForecastSource, basisTime: Date, targets: DateRange): Served<DailyForecastRow>[] {
     return (this.data.dailyForecasts ?? []).filter(
       (f) => f.cityId === city && f.source === source && time(f.basisTime) === time(basisTime) && inDates(f.targetDate, targets),
     );
   }
 
-  hourlyForecasts(city: CityId, source: ForecastSource, basisTime: Date, range: UtcRange): HourlyForecastRow[] {
+  hourlyForecasts(city: CityId, source: ForecastSource, basisTime: Date, range: UtcRange): Served<HourlyForecastRow>[] {
     return (this.data.hourlyForecasts ?? []).filter(
       (f) => f.cityId === city && f.source === source && time(f.basisTime) === time(basisTime) && inUtc(f.validTime, range),
     );

@@ -36,6 +36,7 @@ describe('bulkUpsert (real PostgreSQL)', () => {
     lowF: null,
     issuedAt: new Date('2025-03-02T07:31:12.345Z'),
     isPreliminary: false,
+    availableAt: new Date('2025-03-02T07:31:12.345Z'),
     raw: { product: `CLI-${date}`, nested: { a: [1, 2.5, null, 'x\ty'], quote: 'he said "hi"\\n', unicode: 'café ✓ 𝄞' } },
     ...extra,
   });
@@ -63,8 +64,8 @@ describe('bulkUpsert (real PostgreSQL)', () => {
     expect(cons.rows[0]).toEqual({ precedence: ['cli', 'kal"shi', 'gh,cn', 'a\\b', 'sp ace', 'NULL'], source_values: { cli: 41, ghcn: 42 }, disagreement: true });
 
     const obs = [
-      { station: 'KMDW', source: 'test', observedAt: new Date('1969-12-31T23:59:59.999Z'), tempF: 0.1 + 0.2, dewpointF: -1e-7, pressureMb: 1.7976931348623157e308, windSpeedMph: 5e-324, qualityFlags: { temp: 'V' } },
-      { station: 'KMDW', source: 'test', observedAt: new Date('2025-06-30T12:00:00.001Z'), tempF: -40, dewpointF: null, conditions: 'Light Rain\tFog', skyCover: 'é' },
+      { station: 'KMDW', source: 'test', observedAt: new Date('1969-12-31T23:59:59.999Z'), availableAt: new Date('1970-01-01T00:15:00Z'), tempF: 0.1 + 0.2, dewpointF: -1e-7, pressureMb: 1.7976931348623157e308, windSpeedMph: 5e-324, qualityFlags: { temp: 'V' } },
+      { station: 'KMDW', source: 'test', observedAt: new Date('2025-06-30T12:00:00.001Z'), availableAt: new Date('2025-06-30T12:15:00.001Z'), tempF: -40, dewpointF: null, conditions: 'Light Rain\tFog', skyCover: 'é' },
     ];
     await bulkUpsert(pool, wxObservation, obs);
     const o = await pool.query(`SELECT observed_at, temp_f, dewpoint_f, pressure_mb, wind_speed_mph, conditions, sky_cover, quality_flags FROM wx.observation WHERE source = 'test' ORDER BY observed_at`);

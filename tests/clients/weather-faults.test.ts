@@ -25,19 +25,22 @@ import type { FaultConfig } from '../../sandbox/faults';
 import { buildWorld, VC_BASIS_DATE } from './weather-world';
 
 const KEY = 'VCKEY-SECRET-7f3a9c';
+const RECEIVED_AT = new Date('2026-07-16T12:00:00Z');
 const ROUTES = [registerVisualCrossingRoutes, registerIemRoutes, registerNwsRoutes, registerOpenMeteoRoutes, registerNceiRoutes];
 const SOURCES = ['visualcrossing', 'iem', 'nws', 'open-meteo', 'open-meteo-historical', 'open-meteo-previous-runs', 'ncei'];
 
 function clients(url: string, attempts: number, extra: { log?: ReturnType<typeof createLogger> } = {}) {
   const common = { http: { minDelayMs: 1, maxDelayMs: 4, maxAttempts: attempts, timeoutMs: 5000 }, rateLimit: { limit: 1000, intervalMs: 1000 }, ...extra };
   return {
-    vc: new VisualCrossingClient({ baseUrl: `${url}${SANDBOX_PATHS.visualCrossing}`, apiKey: KEY, ...common }),
+    // Current forecasts are stamped with their receipt time (domain/known-at.ts): one fixed clock, so two fetches compare equal.
+    vc: new VisualCrossingClient({ baseUrl: `${url}${SANDBOX_PATHS.visualCrossing}`, apiKey: KEY, now: () => RECEIVED_AT, ...common }),
     iem: new IemClient({ baseUrl: `${url}${SANDBOX_PATHS.iem}`, ...common }),
     nws: new NwsClient({ baseUrl: `${url}${SANDBOX_PATHS.nws}`, userAgent: 'wx-kalshi tests', ...common }),
     om: new OpenMeteoClient({
       baseUrl: `${url}${SANDBOX_PATHS.openMeteo}`,
       historicalForecastBaseUrl: `${url}${SANDBOX_PATHS.openMeteoHistoricalForecast}`,
       previousRunsBaseUrl: `${url}${SANDBOX_PATHS.openMeteoPreviousRuns}`,
+      now: () => RECEIVED_AT,
       ...common,
     }),
     ncei: new NceiClient({ baseUrl: `${url}${SANDBOX_PATHS.ncei}`, ...common }),

@@ -19,21 +19,22 @@ import { NonRetryableHttpError } from '../../clients/http';
 import { climateDayWindowUtc } from '../../domain/climate-day';
 import { addDays, civilDayWindow, eachDate, localDateOf, roundHalfUp } from '../../clients/weather-shared';
 import type { DailyForecastRow, HourlyForecastRow, ObservationRow, SettlementRow } from '../../schemas/records';
+import type { Served } from '../../sandbox/world';
 import { buildWorld, OM_CURRENT_BASIS, VC_BASIS_DATE, VC_CURRENT_BASIS } from './weather-world';
 
 const KEY = 'TESTKEY-0123456789';
 const fast = { http: { minDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, timeoutMs: 5000 }, rateLimit: { limit: 1000, intervalMs: 1000 } };
 
 const n = <T>(v: T | undefined) => (v === undefined ? null : v);
-const settlement = (r: SettlementRow) => ({ cityId: r.cityId, date: r.date, source: r.source, highF: r.highF, lowF: n(r.lowF), issuedAt: n(r.issuedAt), isPreliminary: n(r.isPreliminary) });
+const settlement = (r: Served<SettlementRow>) => ({ cityId: r.cityId, date: r.date, source: r.source, highF: r.highF, lowF: n(r.lowF), issuedAt: n(r.issuedAt), isPreliminary: n(r.isPreliminary) });
 const OBS_FIELDS = ['tempF', 'dewpointF', 'relativeHumidity', 'windSpeedMph', 'windGustMph', 'windDirectionDeg', 'pressureMb', 'skyCover', 'conditions'] as const;
-const obs = (r: ObservationRow, fields: readonly (typeof OBS_FIELDS)[number][] = OBS_FIELDS) => ({
+const obs = (r: Served<ObservationRow>, fields: readonly (typeof OBS_FIELDS)[number][] = OBS_FIELDS) => ({
   station: r.station,
   observedAt: r.observedAt.toISOString(),
   ...Object.fromEntries(fields.map((f) => [f, n(r[f])])),
 });
 const DAILY_FIELDS = ['tempmaxF', 'tempminF', 'tempF', 'feelslikemaxF', 'dewF', 'humidity', 'precipIn', 'precipProb', 'snowIn', 'windspeedMph', 'windgustMph', 'cloudcover', 'pressureMb', 'conditions'] as const;
-const daily = (r: DailyForecastRow) => ({
+const daily = (r: Served<DailyForecastRow>) => ({
   cityId: r.cityId,
   source: r.source,
   model: r.model,
@@ -44,7 +45,7 @@ const daily = (r: DailyForecastRow) => ({
   ...Object.fromEntries(DAILY_FIELDS.map((f) => [f, n(r[f])])),
 });
 const HOURLY_FIELDS = ['tempF', 'dewF', 'humidity', 'precipIn', 'precipProb', 'windspeedMph', 'cloudcover'] as const;
-const hourly = (r: HourlyForecastRow, fields: readonly (typeof HOURLY_FIELDS)[number][] = HOURLY_FIELDS) => ({
+const hourly = (r: Served<HourlyForecastRow>, fields: readonly (typeof HOURLY_FIELDS)[number][] = HOURLY_FIELDS) => ({
   cityId: r.cityId,
   source: r.source,
   model: r.model,
@@ -300,7 +301,7 @@ describe('weather clients round-trip the world through the sandbox', () => {
           });
         }
       }
-      function daysBack(r: HourlyForecastRow): number {
+      function daysBack(r: Served<HourlyForecastRow>): number {
         const local = localDateOf('denver', r.validTime);
         return Math.round((Date.parse(`${local}T00:00:00Z`) - r.basisTime.getTime()) / 86_400_000);
       }

@@ -11,6 +11,7 @@ import { StaticWorld } from '../../sandbox/worlds/static';
 import type { CityId } from '../../domain/cities';
 import { getCity } from '../../domain/cities';
 import type { DailyForecastRow, GhcnDailyValue, HourlyForecastRow, MosForecast, ObservationRow, SettlementRow } from '../../schemas/records';
+import type { Served } from '../../sandbox/world';
 import { addDays, civilDayWindow, daysBetween, eachDate, localDateOf, round2 } from '../../clients/weather-shared';
 
 export const NOW = new Date('2026-07-16T18:00:00Z');
@@ -30,7 +31,7 @@ function temp(city: CityId, t: number, shift = 0): number {
 }
 
 export function buildWorld() {
-  const cli: SettlementRow[] = [
+  const cli: Served<SettlementRow>[] = [
     { cityId: 'chicago', date: '2026-07-14', source: 'cli', highF: 84, lowF: 70, issuedAt: new Date('2026-07-15T06:33:00Z'), isPreliminary: false },
     { cityId: 'chicago', date: '2026-07-15', source: 'cli', highF: 87, lowF: 72, issuedAt: new Date('2026-07-16T06:29:00Z'), isPreliminary: false },
     { cityId: 'chicago', date: '2026-07-16', source: 'cli', highF: 90, lowF: null, issuedAt: new Date('2026-07-16T21:34:00Z'), isPreliminary: true },
@@ -43,7 +44,7 @@ export function buildWorld() {
     { ghcnId: 'USW00003017', date: '2026-07-15', tmaxTenthsC: 344, tminTenthsC: -6 },
   ];
 
-  const observations: ObservationRow[] = [];
+  const observations: Served<ObservationRow>[] = [];
   for (const city of CITIES_IN_WORLD) {
     const icao = getCity(city).station.icao;
     const start = Date.parse('2026-07-14T00:00:00Z');
@@ -66,9 +67,9 @@ export function buildWorld() {
     }
   }
 
-  const dailyForecasts: DailyForecastRow[] = [];
-  const hourlyForecasts: HourlyForecastRow[] = [];
-  const vcDaily = (city: CityId, basisTime: Date, basisDate: string, target: string, k: number): DailyForecastRow => ({
+  const dailyForecasts: Served<DailyForecastRow>[] = [];
+  const hourlyForecasts: Served<HourlyForecastRow>[] = [];
+  const vcDaily = (city: CityId, basisTime: Date, basisDate: string, target: string, k: number): Served<DailyForecastRow> => ({
     cityId: city,
     source: 'visualcrossing',
     model: 'best_match',

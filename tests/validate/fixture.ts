@@ -11,6 +11,8 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import { climateDayWindowUtc } from '../../domain/climate-day';
+import { cliAvailableAt, forecastRunAvailableAt, ghcnAvailableAt, observationAvailableAt } from '../../domain/known-at';
 import { kalshiMarket, wxForecastSnapshot, wxObservation, wxSettlement, wxSettlementConsolidated } from '../../schemas/db';
 
 export const FROM = '2025-03-07';
@@ -49,7 +51,7 @@ export async function insertFixture(db: Db): Promise<void> {
     if (iso === SPIKE_AT) v += 25;
     if (iso === IMPOSSIBLE_AT) v = 180;
     if (t >= STUCK_FROM && t <= STUCK_TO) v = 35;
-    return { station: 'KMDW', source: 'iem-asos', observedAt: new Date(t), tempF: v };
+    return { station: 'KMDW', source: 'iem-asos', observedAt: new Date(t), availableAt: observationAvailableAt('iem-asos', new Date(t)), tempF: v };
   });
   await db.insert(wxObservation).values(obs);
 
@@ -69,6 +71,7 @@ export async function insertFixture(db: Db): Promise<void> {
             basisTime: basis,
             basisDate: basis.toISOString().slice(0, 10),
             leadDays: Number(lead),
+            availableAt: forecastRunAvailableAt(source, model, basis),
             tempmaxF,
             tempminF: tempmaxF === 0 ? null : tempmaxF - 15,
           },
@@ -79,9 +82,10 @@ export async function insertFixture(db: Db): Promise<void> {
   await db.insert(wxForecastSnapshot).values(forecasts);
 
   const settlements = DATES.flatMap((date) => [
-    { cityId: 'chicago', date, source: 'cli', highF: HIGHS[date]! },
-    { cityId: 'chicago', date, source: 'ghcn', highF: HIGHS[date]! },
-    { cityId: 'chicago', date, source: 'asos', highF: date === '2025-03-09' ? 58 : HIGHS[date]! },
+    { cityId: 'chicago', date, source: 'cli', highF: HIGHS[date]!, availableAt: cliAvailableAt('chicago', date, null) },
+    { cityId: 'chicago', date, source: 'ghcn', highF: HIGHS[date]!, availableAt: ghcnAvailableAt('chicago', date) },
+    // An ASOS-derived high is known once the climate day's last observation is reported.
+    { cityId: 'chicago', date, source: 'asos', highF: date === '2025-03-09' ? 58 : HIGHS[date]!, availableAt: observationAvailableAt('iem-asos', climateDayWindowUtc('chicago', date).end.toJSDate()) },
   ]);
   await db.insert(wxSettlement).values(settlements);
   await db.insert(wxSettlementConsolidated).values(
