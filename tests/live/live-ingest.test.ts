@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -37,6 +38,8 @@ describe('live ingest schedules', () => {
   let running: Promise<unknown>;
   let worldNow: Date;
   let world: GeneratedWorld;
+  // What the sandbox saw of Visual Crossing's key and NWS's User-Agent, per request.
+  const seen: Array<{ source: string; key?: string; userAgent?: string }> = [];
 
   beforeAll(async () => {
     [env, database] = await Promise.all([startDevServer(), freshDatabase()]);
@@ -49,7 +52,13 @@ describe('live ingest schedules', () => {
       dates: { from: today.minus({ days: 3 }).toISODate()!, to: today.plus({ days: 2 }).toISODate()! },
       now: worldNow,
     });
-    sandbox = await startSandbox({ port: 0, world, routes: ALL_ROUTES });
+    const record = (app: FastifyInstance) =>
+      app.addHook('onRequest', async (req) => {
+        const source = req.url.split('/')[1]!;
+        const key = new URL(req.url, 'http://x').searchParams.get('key') ?? undefined;
+        seen.push({ source, ...(key && { key }), ...(req.headers['user-agent'] && { userAgent: req.headers['user-agent'] }) });
+      });
+    sandbox = await startSandbox({ port: 0, world, routes: [record, ...ALL_ROUTES] });
     const suffix = randomBytes(3).toString('hex');
     config = loadConfig({
       env: { WX_SANDBOX_PORT: String(sandbox.port) },
@@ -168,6 +177,35 @@ describe('live ingest schedules', () => {
       await db2.close();
       await database2.drop();
       await other.close();
+    }
+  });
+
+  it('takes credentials from its deps, not from the environment, and heartbeats per source', async () => {
+    const saved = { key: process.env.VISUAL_CROSSING_API_KEY, ua: process.env.WX_NWS_USER_AGENT };
+    process.env.VISUAL_CROSSING_API_KEY = 'from-the-environment';
+    process.env.WX_NWS_USER_AGENT = 'from-the-environment';
+    try {
+      const credentials = { visualCrossingApiKey: 'key-from-deps', nwsUserAgent: 'wx-test (user agent from deps)' };
+      const acts = createLiveIngestActivities({ db: db.db, pool: db.pool, log, config, credentials });
+      const heartbeats: unknown[] = [];
+      const mock = new MockActivityEnvironment();
+      mock.on('heartbeat', (d: unknown) => heartbeats.push(d));
+      const from = seen.length;
+      const r = (await mock.run(acts.snapshotCurrentForecast, 'chicago', 'hourly')) as { trigger: string; sources: string[] };
+      expect(r).toMatchObject({ trigger: 'hourly', sources: ['visualcrossing', 'open-meteo', 'nws'] });
+      const mine = seen.slice(from);
+      const vc = mine.filter((x) => x.source === 'visualcrossing');
+      const nws = mine.filter((x) => x.source === 'nws');
+      expect(vc.length).toBeGreaterThan(0);
+      expect(nws.length).toBeGreaterThan(0);
+      expect(vc.every((x) => x.key === 'key-from-deps')).toBe(true);
+      expect(nws.every((x) => x.userAgent === 'wx-test (user agent from deps)')).toBe(true);
+      expect(heartbeats).toHaveLength(3);
+    } finally {
+      for (const [name, v] of [['VISUAL_CROSSING_API_KEY', saved.key], ['WX_NWS_USER_AGENT', saved.ua]] as const) {
+        if (v === undefined) delete process.env[name];
+        else process.env[name] = v;
+      }
     }
   });
 });
