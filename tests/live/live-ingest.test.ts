@@ -52,12 +52,13 @@ describe('live ingest schedules', () => {
       dates: { from: today.minus({ days: 3 }).toISODate()!, to: today.plus({ days: 2 }).toISODate()! },
       now: worldNow,
     });
-    const record = (app: FastifyInstance) =>
+    const record = (app: FastifyInstance): void => {
       app.addHook('onRequest', async (req) => {
         const source = req.url.split('/')[1]!;
         const key = new URL(req.url, 'http://x').searchParams.get('key') ?? undefined;
         seen.push({ source, ...(key && { key }), ...(req.headers['user-agent'] && { userAgent: req.headers['user-agent'] }) });
       });
+    };
     sandbox = await startSandbox({ port: 0, world, routes: [record, ...ALL_ROUTES] });
     const suffix = randomBytes(3).toString('hex');
     config = loadConfig({
@@ -191,7 +192,7 @@ describe('live ingest schedules', () => {
       const mock = new MockActivityEnvironment();
       mock.on('heartbeat', (d: unknown) => heartbeats.push(d));
       const from = seen.length;
-      const r = (await mock.run(acts.snapshotCurrentForecast, 'chicago', 'hourly')) as { trigger: string; sources: string[] };
+      const r = await mock.run(acts.snapshotCurrentForecast, 'chicago', 'hourly' as const);
       expect(r).toMatchObject({ trigger: 'hourly', sources: ['visualcrossing', 'open-meteo', 'nws'] });
       const mine = seen.slice(from);
       const vc = mine.filter((x) => x.source === 'visualcrossing');
