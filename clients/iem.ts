@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { climateDateOf } from '../domain/climate-day';
 import { getCity, type CityId } from '../domain/cities';
 import { cliAvailableAt, forecastRunAvailableAt, observationAvailableAt } from '../domain/known-at';
+import { roundHalfUp } from '../domain/fahrenheit';
 import type { DailyForecastRow, MosForecast, ObservationRow, SettlementRow } from '../schemas/records';
 import type { DateRange, UtcRange } from '../sandbox/world';
 import type { HttpClient } from './http';
@@ -164,8 +165,8 @@ export class IemClient {
         cityId,
         date: r.valid,
         source: 'cli',
-        highF: Math.round(r.high),
-        lowF: typeof r.low === 'number' ? Math.round(r.low) : null,
+        highF: roundHalfUp(r.high),
+        lowF: typeof r.low === 'number' ? roundHalfUp(r.low) : null,
         issuedAt,
         isPreliminary: issuedAt ? climateDateOf(cityId, issuedAt) <= r.valid : false,
         availableAt: cliAvailableAt(cityId, r.valid, issuedAt),

@@ -9,17 +9,14 @@
 import { z } from 'zod';
 import { getCity, type CityId } from '../domain/cities';
 import { ghcnAvailableAt } from '../domain/known-at';
+import { tenthsCToWholeFahrenheit } from '../domain/fahrenheit';
 import type { GhcnDailyValue, SettlementRow } from '../schemas/records';
 import type { DateRange } from '../sandbox/world';
 import type { HttpClient } from './http';
 import { chunkDates, makeHttp, readCsv, roundHalfUp, type WeatherClientOptions } from './weather-shared';
 
 /** Tenths of °C → whole °F, half up (306 → 87.08 → 87; 25 → 36.5 → 37), in exact integer arithmetic. */
-export function tenthsCToF(tenths: number): number {
-  if (!Number.isInteger(tenths)) throw new RangeError(`tenths of °C must be an integer, got ${tenths}`);
-  // °F = tenths·9/50 + 32 = (9·tenths + 1600) / 50
-  return Math.floor((9 * tenths + 1600 + 25) / 50);
-}
+export const tenthsCToF = tenthsCToWholeFahrenheit;
 
 /** A `.dly` value with its GHCN flags (QFLAG non-blank = failed a quality check). */
 export interface GhcnDlyValue extends GhcnDailyValue {
@@ -67,19 +64,26 @@ export function parseGhcnDly(text: string): GhcnDlyValue[] {
   return [...byDate.values()].sort((a, b) => (a.ghcnId === b.ghcnId ? a.date.localeCompare(b.date) : a.ghcnId.localeCompare(b.ghcnId)));
 }
 
-/** A GHCN value as a settlement row (source 'ghcn'); undefined when TMAX is missing. Raw tenths kept in `raw`. */
+/** True when GHCN marked the value as failing a quality check (a non-blank QFLAG). */
+export const failedQc = (flags: { q: string } | undefined): boolean => Boolean(flags?.q && flags.q.trim() !== '');
+
+/**
+ * A GHCN value as a settlement row (source 'ghcn'); undefined when TMAX is missing or failed quality
+ * control (a non-blank QFLAG: NCEI keeps such values in the file, but they are not a settlement truth);
+ * a TMIN that failed QC becomes a null low. Raw tenths and the refused flags are kept in `raw`.
+ */
 export function ghcnToSettlementRow(cityId: CityId, v: GhcnDlyValue): SettlementRow | undefined {
-  if (v.tmaxTenthsC === undefined) return undefined;
+  if (v.tmaxTenthsC === undefined || failedQc(v.tmaxFlags)) return undefined;
   const raw: Record<string, unknown> = { ghcnId: v.ghcnId, tmaxTenthsC: v.tmaxTenthsC };
+  const lowOk = v.tminTenthsC !== undefined && !failedQc(v.tminFlags);
   if (v.tminTenthsC !== undefined) raw.tminTenthsC = v.tminTenthsC;
-  if (v.tmaxFlags?.q) raw.tmaxQflag = v.tmaxFlags.q;
   if (v.tminFlags?.q) raw.tminQflag = v.tminFlags.q;
   return {
     cityId,
     date: v.date,
     source: 'ghcn',
     highF: tenthsCToF(v.tmaxTenthsC),
-    lowF: v.tminTenthsC === undefined ? null : tenthsCToF(v.tminTenthsC),
+    lowF: lowOk ? tenthsCToF(v.tminTenthsC!) : null,
     issuedAt: null,
     isPreliminary: false,
     availableAt: ghcnAvailableAt(cityId, v.date),
@@ -127,8 +131,9 @@ export function recordsToSettlementRows(cityId: CityId, records: Record_[], unit
     const qflag = (attrs?: string) => attrs?.split(',')[1]?.trim() || undefined;
     if (units === 'standard') {
       const hi = toTenths(r.TMAX, units).f;
-      if (hi === undefined) continue;
-      const lo = toTenths(r.TMIN, units).f;
+      // A value that failed quality control (QFLAG in its attributes) is not used.
+      if (hi === undefined || qflag(r.TMAX_ATTRIBUTES)) continue;
+      const lo = qflag(r.TMIN_ATTRIBUTES) ? undefined : toTenths(r.TMIN, units).f;
       out.push({
         cityId,
         date,
@@ -199,6 +204,8 @@ export class NceiClient {
         startDate: chunk.from,
         endDate: chunk.to,
         dataTypes: 'TMAX,TMIN',
+        // The attributes carry the QFLAG, so values that failed quality control can be left out.
+        includeAttributes: 'true',
         units: units === 'stored' ? undefined : units,
         format,
       };

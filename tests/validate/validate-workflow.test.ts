@@ -186,7 +186,11 @@ describe('validate workflow (real dev server, real PostgreSQL)', () => {
       forecast_impossible: [0, 0],
       forecast_max_below_min: [0, 0],
       settlement_disagreement: [1, 1],
+      // Checked on every event; the fixture writes markets without kalshi.event rows, so none is judged.
+      ladder_incomplete: [0, 0],
     });
+    expect(r.summary).toMatchObject({ laddersChecked: 0, incompleteLadders: 0 });
+    expect(r.incompleteLadders).toEqual([]);
     // Hand computation in fixture.ts: the 0 °F forecast and the disagreement day are left out.
     expect(r.skill.filter((s) => s.city === 'chicago').map((s) => [s.source, s.leadDays, s.n, s.bias, s.mae])).toEqual([
       ['open-meteo/gfs', 0, 2, -0.5, 0.5],
