@@ -204,6 +204,7 @@ export async function renderValidationHtml(report: ValidationReport): Promise<st
     esc(`${d.spread} °F`),
     esc(d.consolidated ? `${d.consolidated.highF} (${d.consolidated.source})` : 'not consolidated'),
   ]);
+  const ladderRows = report.incompleteLadders.map((l) => [esc(l.city), esc(l.date), `<code>${esc(l.eventTicker)}</code>`, esc(l.problems.join('; '))]);
   const flagRows = report.flags.byRule.map((f) => [esc(f.table), `<code>${esc(f.rule)}</code>`, `<span class="n">${f.found}</span>`, `<span class="n">${f.inserted}</span>`]);
   const exampleRows = report.flags.examples.map((e) => [`<code>${esc(e.rule)}</code>`, `<code>${esc(JSON.stringify(e.rowKey))}</code>`, esc(e.detail)]);
   const gapSummaryRows = report.candleGaps.summary.map((g) => [
@@ -264,6 +265,10 @@ ${table(['market', 'period', 'first missing bucket', 'minutes', 'kind'], longest
 
 <h2 id="settlements">Settlement disagreements</h2>
 ${table(['city', 'date', 'sources', 'spread', 'consolidated'], disagreementRows, 'disagreements')}
+
+<h2 id="ladders">Incomplete ladders</h2>
+<p class="meta">Events that are not six contiguous brackets with one winner (or a scalar result); flagged on kalshi.event and skipped by later stages.</p>
+${table(['city', 'date', 'event', 'problems'], ladderRows, 'ladders')}
 
 <h2 id="dst">DST-change days</h2>
 <p class="meta">The climate day is a fixed 24 h UTC window, so these days must have as many hours and minutes of data as any other.</p>
