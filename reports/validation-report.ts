@@ -167,7 +167,7 @@ export async function renderValidationHtml(report: ValidationReport): Promise<st
       `<code>${esc(c.name)}</code>`,
       esc(c.description),
       `<span class="n">${c.direction === 'min' ? '≥' : '≤'} ${esc(num(c.limit, 2))}</span>`,
-      esc(num(c.value, 2)),
+      esc(c.message || num(c.value, 2)),
       c.ok ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>',
       esc(c.detail),
     ]),

@@ -123,6 +123,9 @@ export const CandleGapSummarySchema = z.object({
   maxGapMinutes: z.number(),
 });
 
+/** Idle candle stretches (no trade, unchanged quotes; Kalshi has no candle for them) per city and period. */
+export const IdleCandleGapsSchema = z.object({ city: z.string(), periodMinutes: z.number().int(), gaps: z.number().int(), minutes: z.number(), longestMinutes: z.number() });
+
 export const GapHistogramBinSchema = z.object({ periodMinutes: z.number().int(), label: z.string(), order: z.number().int(), count: z.number().int() });
 
 export const SettlementDisagreementSchema = z.object({
@@ -222,8 +225,9 @@ export const ValidationReportSchema = z.object({
   candleGaps: z.object({
     summary: z.array(CandleGapSummarySchema),
     histogram: z.array(GapHistogramBinSchema),
-    /** The longest gaps (at most 50). */
+    /** The longest gaps of missing data (at most 50). */
     longest: z.array(CandleGapSchema),
+    idle: z.array(IdleCandleGapsSchema).default([]),
   }),
   settlementDisagreements: z.array(SettlementDisagreementSchema),
   dst: z.array(DstFindingSchema),

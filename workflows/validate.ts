@@ -70,7 +70,7 @@ export async function validateWorkflow(raw: ValidateInput): Promise<ValidateResu
       type: 'ValidationFailed',
       nonRetryable: true,
       // The detail names what crossed (e.g. `chicago candle:1m no data before asOf`), which the value alone may not.
-      message: `validation failed: ${result.crossed.map((c) => `${c.name} (${c.value ?? 'n/a'} vs limit ${c.limit}: ${c.detail && c.detail.length > 140 ? `${c.detail.slice(0, 137)}...` : c.detail})`).join(', ')}; report ${result.htmlPath}`,
+      message: `validation failed: ${result.crossed.map((c) => `${c.name} (${c.message ?? `${c.value ?? 'n/a'} vs limit ${c.limit}`}: ${c.detail && c.detail.length > 140 ? `${c.detail.slice(0, 137)}...` : c.detail})`).join(', ')}; report ${result.htmlPath}`,
       details: [result],
     });
   }

@@ -19,6 +19,7 @@ import type {
   FlagCountSchema,
   FlagExampleSchema,
   FreshnessSchema,
+  IdleCandleGapsSchema,
   IncompleteLadderSchema,
   SettlementDisagreementSchema,
 } from '../../schemas/validation';
@@ -59,6 +60,8 @@ export interface ValidationPart {
     histogram: GapHistogramBin[];
     longest: Array<z.infer<typeof CandleGapSchema>>;
     overLimit: number;
+    /** Idle stretches (no trade, unchanged quotes) per period: sparse candles, not missing data. */
+    idle?: Array<z.infer<typeof IdleCandleGapsSchema>>;
   };
   settlementDisagreements: Array<z.infer<typeof SettlementDisagreementSchema>>;
   flags: Array<z.infer<typeof FlagCountSchema>>;

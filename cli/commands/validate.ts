@@ -46,7 +46,7 @@ export async function runValidate(config: Config, args: ValidateArgs, log: Logge
     }
     const s = outcome.summary as unknown as Record<string, unknown>;
     out(`validation ${outcome.ok ? 'passed' : 'FAILED'}: ${Object.entries(s).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    for (const c of outcome.crossed) out(`  crossed: ${c.name} limit ${c.limit}, got ${c.value}${c.detail ? ` (${c.detail})` : ''}`);
+    for (const c of outcome.crossed) out(`  crossed: ${c.name} ${c.message ?? `limit ${c.limit}, got ${c.value}`}${c.detail ? ` (${c.detail})` : ''}`);
     out(`report: ${outcome.htmlPath}`);
     out(`json:   ${outcome.jsonPath}`);
     return outcome;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addHistograms, findCandleGaps, gapHistogram } from './candles';
+import { addHistograms, classifyCandleGap, findCandleGaps, gapHistogram, type GapEvidence } from './candles';
 
 const at = (hhmm: string) => Date.parse(`2025-01-05T${hhmm}:00Z`);
 const one = (hhmm: string) => ({ start: at(hhmm), end: at(hhmm) });
@@ -64,5 +64,21 @@ describe('gapHistogram', () => {
     expect(h.reduce((a, b) => a + b.count, 0)).toBe(5);
     const doubled = addHistograms(h, h);
     expect(doubled.reduce((a, b) => a + b.count, 0)).toBe(10);
+  });
+});
+
+describe('classifyCandleGap', () => {
+  const idle: GapEvidence = { quotesUnchanged: true, lastPriceChanged: false, trades: 0, coarserCandleInside: false };
+  it('an idle market (no trade, the book where it was) leaves a gap that is not missing data', () => {
+    expect(classifyCandleGap(idle)).toBe('idle');
+    // Leading and trailing gaps know no quotes: without a sign of activity they are idle too.
+    expect(classifyCandleGap({ ...idle, quotesUnchanged: null, lastPriceChanged: null })).toBe('idle');
+  });
+  it('any sign of activity inside the gap makes it missing data', () => {
+    expect(classifyCandleGap({ ...idle, quotesUnchanged: false })).toBe('missing');
+    expect(classifyCandleGap({ ...idle, lastPriceChanged: true })).toBe('missing');
+    expect(classifyCandleGap({ ...idle, trades: 1 })).toBe('missing');
+    expect(classifyCandleGap({ ...idle, coarserCandleInside: true })).toBe('missing');
+    expect(classifyCandleGap({ quotesUnchanged: null, lastPriceChanged: null, trades: 2, coarserCandleInside: false })).toBe('missing');
   });
 });

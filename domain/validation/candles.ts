@@ -1,7 +1,9 @@
 /*
- * Candle gaps: buckets missing inside a market's trading window. The activity loads each market's
- * candles as "islands" (runs of consecutive buckets, computed in SQL) so that a year of 1-minute candles
- * comes back as a few rows per market; the same function takes single buckets as one-bucket islands.
+ * Candle gaps: buckets missing inside a market's trading window. Kalshi's candles are sparse: a period
+ * without a trade or a quote change has no candle (shared/reference/kalshi-api.md 4.6; the real minute
+ * exports carry data in about half an event's minutes). So a gap is an error only when the stored data
+ * show the market was active in it (missing data); an idle stretch is not. The activity loads each
+ * market's candles as "islands" (runs of consecutive buckets) with the evidence at each gap's edges.
  */
 
 /** A run of consecutive buckets: the first and the last bucket start, epoch ms. */
@@ -54,6 +56,43 @@ export function findCandleGaps(w: CandleWindow): CandleGap[] {
     gaps.push({ start: cursor, buckets, minutes: buckets * w.periodMinutes, kind: 'trailing' });
   }
   return gaps;
+}
+
+/** What the stored data say about the market during a gap. */
+export interface GapEvidence {
+  /**
+   * Inner gaps: the quotes that opened the candle after the gap equal those that closed the candle
+   * before it (the book stood still). null when unknown (leading and trailing gaps).
+   */
+  quotesUnchanged: boolean | null;
+  /**
+   * Inner gaps: the next candle's previous trade price differs from the last trade price known before
+   * the gap, so a trade happened inside it. null when unknown.
+   */
+  lastPriceChanged: boolean | null;
+  /** Trade prints stored inside the gap. */
+  trades: number;
+  /** A coarser candle (an hourly one for a 1-minute gap) lies wholly inside the gap: something happened there. */
+  coarserCandleInside: boolean;
+}
+
+export type GapVerdict = 'idle' | 'missing';
+
+/**
+ * Idle (no trade, unchanged quotes: Kalshi has no candle to give) or missing (the market was active
+ * and the candles are not there). Any sign of activity makes it missing; without a sign it is idle.
+ */
+export function classifyCandleGap(e: GapEvidence): GapVerdict {
+  if (e.trades > 0 || e.coarserCandleInside || e.quotesUnchanged === false || e.lastPriceChanged === true) return 'missing';
+  return 'idle';
+}
+
+/** Idle stretches per period, summed: how sparse the candles are without counting as missing data. */
+export interface IdleGapSummary {
+  periodMinutes: number;
+  gaps: number;
+  minutes: number;
+  longestMinutes: number;
 }
 
 /** Histogram bins of gap lengths in minutes: [lo, hi). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateThresholds, THRESHOLD_NAMES, type ThresholdInputs, type ValidationThresholds } from './thresholds';
+import { evaluateThresholds, thresholdVerdict, THRESHOLD_NAMES, type ThresholdInputs, type ValidationThresholds } from './thresholds';
 
 const T: ValidationThresholds = {
   minCoveragePct: 95,
@@ -52,11 +52,31 @@ describe('evaluateThresholds', () => {
     const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
     expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([...THRESHOLD_NAMES]);
     expect(byName.min_coverage_pct).toMatchObject({ value: 66.7, detail: 'austin settlement:cli 66.7%' });
-    expect(byName.max_staleness_hours).toMatchObject({ value: 100, detail: 'austin forecast:vc 100 h; austin obs:x no data before asOf' });
+    // A series without any data is staler than any number: the value is unknown and the message says why.
+    expect(byName.max_staleness_hours).toMatchObject({ value: null, message: '1 series with no data before asOf (max 72)', detail: 'austin forecast:vc 100 h; austin obs:x no data before asOf' });
+    expect(byName.min_coverage_pct!.message).toBe('66.7 < min 95');
+    expect(byName.max_candle_gap_minutes!.message).toBe('90 > max 60');
     expect(byName.max_candle_gap_minutes!.value).toBe(90);
     expect(byName.max_flagged_pct!.value).toBe(1);
     // Looser limits pass the same inputs.
     const loose = evaluateThresholds({ ...clean, settlementDisagreements: 1, dstDeviations: 2 }, { ...T, maxSettlementDisagreements: 5, maxDstDeviations: 2 });
     expect(loose.every((c) => c.ok)).toBe(true);
+  });
+
+  it('says which side of the limit the value is, in agreement with the verdict (a "54 vs limit 72" row read as passing)', () => {
+    expect(thresholdVerdict('min', 72, 54)).toEqual({ ok: false, message: '54 < min 72' });
+    expect(thresholdVerdict('min', 72, 72)).toEqual({ ok: true, message: '72 ≥ min 72' });
+    expect(thresholdVerdict('max', 60, 61)).toEqual({ ok: false, message: '61 > max 60' });
+    expect(thresholdVerdict('max', 60, 5)).toEqual({ ok: true, message: '5 ≤ max 60' });
+    expect(thresholdVerdict('max', 60, null)).toEqual({ ok: false, message: 'no value (max 60)' });
+    const fresh = { ...clean, freshness: [{ city: 'chicago', source: 'obs:iem-asos', stalenessHours: 80 }] };
+    for (const inputs of [clean, fresh, { ...clean, coverage: [{ city: 'c', source: 's', pct: 54 }] }, { ...clean, flaggedRows: 54, checkedRows: 100 }]) {
+      for (const c of evaluateThresholds(inputs, T)) {
+        if (c.value === null) continue;
+        const sign = c.message.split(' ')[1];
+        expect({ name: c.name, ok: c.ok, sign }).toEqual({ name: c.name, ok: c.ok, sign: c.ok ? (c.direction === 'min' ? '≥' : '≤') : c.direction === 'min' ? '<' : '>' });
+        expect(c.message).toContain(`${c.direction} ${c.limit}`);
+      }
+    }
   });
 });

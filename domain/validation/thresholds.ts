@@ -20,7 +20,10 @@ export interface ValidationThresholds {
 export interface ThresholdInputs {
   coverage: ReadonlyArray<{ city: string; source: string; pct: number }>;
   freshness: ReadonlyArray<{ city: string; source: string; stalenessHours: number | null }>;
-  /** The longest candle gaps (any number, longest first is not required) and how many exceed the limit. */
+  /**
+   * The longest candle gaps of missing data (gaps while the market was active; idle stretches are not
+   * passed here), any number, longest first not required, and how many exceed the limit.
+   */
   longestCandleGaps: ReadonlyArray<{ market: string; periodMinutes: number; start: string; minutes: number }>;
   candleGapsOverLimit: number;
   settlementDisagreements: number;
@@ -46,10 +49,25 @@ export interface ThresholdCheck {
   /** 'min' : value must be ≥ limit; 'max': value must be ≤ limit. */
   direction: 'min' | 'max';
   limit: number;
-  /** The worst value seen; null when nothing was measured. */
+  /** The worst value seen; null when nothing was measured (or a series has no data at all). */
   value: number | null;
   ok: boolean;
+  /** The verdict in words, saying which side of the limit the value is, e.g. `54 < min 72`. */
+  message: string;
   detail: string;
+}
+
+const SIGN = { min: { ok: '≥', bad: '<' }, max: { ok: '≤', bad: '>' } } as const;
+
+/**
+ * The check's verdict as one phrase that cannot contradict it: `54 < min 72` (crossed), `99.5 ≥ min 95`
+ * (passed), or, without a value, `no value (max 72)`. `ok` is derived from the same comparison, so a
+ * row never reads as passing while it fails.
+ */
+export function thresholdVerdict(direction: 'min' | 'max', limit: number, value: number | null, noValue = 'no value'): { ok: boolean; message: string } {
+  if (value === null) return { ok: false, message: `${noValue} (${direction} ${limit})` };
+  const ok = direction === 'min' ? value >= limit : value <= limit;
+  return { ok, message: `${value} ${ok ? SIGN[direction].ok : SIGN[direction].bad} ${direction} ${limit}` };
 }
 
 const list = (xs: string[], n = 8) => (xs.length > n ? `${xs.slice(0, n).join('; ')}; … (${xs.length - n} more)` : xs.join('; '));
@@ -60,37 +78,47 @@ export function evaluateThresholds(x: ThresholdInputs, t: ValidationThresholds):
 
   const low = x.coverage.filter((c) => c.pct < t.minCoveragePct);
   const worstCoverage = x.coverage.length ? Math.min(...x.coverage.map((c) => c.pct)) : null;
+  // Nothing to cover is not a failure of coverage.
+  const coverage = worstCoverage === null ? { ok: true, message: `no series (min ${t.minCoveragePct})` } : thresholdVerdict('min', t.minCoveragePct, worstCoverage);
   checks.push({
     name: 'min_coverage_pct',
     description: 'lowest mean daily coverage of any (city, source)',
     direction: 'min',
     limit: t.minCoveragePct,
     value: worstCoverage,
-    ok: low.length === 0,
+    ...coverage,
     detail: low.length ? list(low.map((c) => `${c.city} ${c.source} ${c.pct}%`)) : `${x.coverage.length} (city, source) series at or above ${t.minCoveragePct}%`,
   });
 
   const stale = x.freshness.filter((f) => f.stalenessHours === null || f.stalenessHours > t.maxStalenessHours);
   const known = x.freshness.map((f) => f.stalenessHours).filter((h): h is number => h !== null);
+  const empty = x.freshness.length - known.length;
+  // A series with no data before asOf is the stalest of all: the value is then unknown, and the check fails.
+  const staleness =
+    x.freshness.length === 0
+      ? { value: null, ok: true, message: `no series (max ${t.maxStalenessHours})` }
+      : empty > 0
+        ? { value: null, ...thresholdVerdict('max', t.maxStalenessHours, null, `${empty} series with no data before asOf`) }
+        : { value: Math.max(...known), ...thresholdVerdict('max', t.maxStalenessHours, Math.max(...known)) };
   checks.push({
     name: 'max_staleness_hours',
     description: 'hours from the newest data of any (city, source) to asOf',
     direction: 'max',
     limit: t.maxStalenessHours,
-    value: known.length ? Math.max(...known) : null,
-    ok: stale.length === 0,
+    ...staleness,
     detail: stale.length ? list(stale.map((f) => `${f.city} ${f.source} ${f.stalenessHours === null ? 'no data before asOf' : `${f.stalenessHours} h`}`)) : `${x.freshness.length} sources fresh`,
   });
 
   const longGaps = [...x.longestCandleGaps].filter((g) => g.minutes > t.maxCandleGapMinutes).sort((a, b) => b.minutes - a.minutes);
   const gapsOver = Math.max(x.candleGapsOverLimit, longGaps.length);
+  const longestGap = x.longestCandleGaps.length ? Math.max(...x.longestCandleGaps.map((g) => g.minutes)) : 0;
   checks.push({
     name: 'max_candle_gap_minutes',
-    description: 'longest run of missing candles inside a market window',
+    description: 'longest run of missing candles while the market was active (idle stretches without trades or quote changes are not gaps)',
     direction: 'max',
     limit: t.maxCandleGapMinutes,
-    value: x.longestCandleGaps.length ? Math.max(...x.longestCandleGaps.map((g) => g.minutes)) : 0,
-    ok: gapsOver === 0,
+    value: longestGap,
+    ...thresholdVerdict('max', t.maxCandleGapMinutes, longestGap),
     detail: gapsOver
       ? `${gapsOver} gap(s) longer than ${t.maxCandleGapMinutes} min, e.g. ${list(longGaps.slice(0, 3).map((g) => `${g.market} ${g.periodMinutes}-min ${g.minutes} min from ${g.start}`))}`
       : 'no gap longer than the limit',
@@ -102,7 +130,7 @@ export function evaluateThresholds(x: ThresholdInputs, t: ValidationThresholds):
     direction: 'max',
     limit: t.maxSettlementDisagreements,
     value: x.settlementDisagreements,
-    ok: x.settlementDisagreements <= t.maxSettlementDisagreements,
+    ...thresholdVerdict('max', t.maxSettlementDisagreements, x.settlementDisagreements),
     detail: `${x.settlementDisagreements} day(s)`,
   });
 
@@ -112,7 +140,7 @@ export function evaluateThresholds(x: ThresholdInputs, t: ValidationThresholds):
     direction: 'max',
     limit: t.maxDstDeviations,
     value: x.dstDeviations,
-    ok: x.dstDeviations <= t.maxDstDeviations,
+    ...thresholdVerdict('max', t.maxDstDeviations, x.dstDeviations),
     detail: `${x.dstDeviations} (source, day) pair(s)`,
   });
 
@@ -123,7 +151,7 @@ export function evaluateThresholds(x: ThresholdInputs, t: ValidationThresholds):
     direction: 'max',
     limit: t.maxFlaggedPct,
     value: pct,
-    ok: pct <= t.maxFlaggedPct,
+    ...thresholdVerdict('max', t.maxFlaggedPct, pct),
     detail: `${x.flaggedRows} of ${x.checkedRows} rows`,
   });
   return checks;
