@@ -41,7 +41,7 @@ const REAL = sharedReal().path;
 const RANGES = [
   { cities: ['chicago', 'austin'], from: '2024-09-28', to: '2024-10-01' },
   { cities: ['chicago', 'austin'], from: '2025-01-20', to: '2025-01-21' },
-  { cities: ['philadelphia'], from: '2025-01-19', to: '2025-01-21' },
+  { cities: ['philadelphia'], from: '2025-01-14', to: '2025-02-11' },
 ] as const;
 const SERIES = { chicago: 'kxhighchi', austin: 'kxhighaus' } as const;
 const GHCN = { chicago: 'USW00014819', austin: 'USW00013904' } as const;
@@ -197,9 +197,15 @@ describe.skipIf(!sharedReal().present)('backfill from the recorded world (shared
       }
     }
     expect(labels).toBe(12);
-    // The files hold no CLI report, so no CLI row exists; nor any Philadelphia label (no winner, no GHCN after 2024).
+    // The files hold no CLI report, so no CLI row exists.
     expect((await db.pool.query(`SELECT 1 FROM wx.settlement WHERE source = 'cli'`)).rowCount).toBe(0);
-    expect(res.rows.filter((r) => r.city_id === 'philadelphia')).toEqual([]);
+    // Philadelphia (Logan CSV, no expiration value, no GHCN after 2024): a label only where Kalshi settled
+    // a winner, the bracket without a number; the five-bracket days have none.
+    const phlYes = readCsv(join(REAL, 'logan_weather_prediction', 'kalshi', 'real_kalshi_phl_all.csv')).filter((x) => x.date! >= '2025-01-14' && x.date! <= '2025-02-11' && x.result === 'yes');
+    expect(res.rows.filter((r) => r.city_id === 'philadelphia').map((r) => [r.date, r.source, r.winning_market_ticker, r.high_f, r.weather_high_f])).toEqual(
+      phlYes.map((x) => [x.date, 'kalshi', x.ticker, null, null]),
+    );
+    expect(phlYes.map((x) => x.date)).toEqual(['2025-01-14', '2025-01-15', '2025-02-10', '2025-02-11']);
   });
 
   it('validation flags the five-bracket days as incomplete ladders, and later stages skip them', async () => {
@@ -214,15 +220,16 @@ describe.skipIf(!sharedReal().present)('backfill from the recorded world (shared
     const parts = await Promise.all(results.map((x) => readPart(x.partPath)));
     const incomplete = parts.flatMap((p) => p.ladders?.incomplete ?? []);
     // The CSV's Philadelphia rows of those days: five brackets, none settled YES.
-    const phlRows = readCsv(join(REAL, 'logan_weather_prediction', 'kalshi', 'real_kalshi_phl_all.csv')).filter((x) => x.date! >= '2025-01-19' && x.date! <= '2025-01-21');
+    const phlRows = readCsv(join(REAL, 'logan_weather_prediction', 'kalshi', 'real_kalshi_phl_all.csv')).filter((x) => x.date! >= '2025-01-16' && x.date! <= '2025-02-09');
     const phlEvents = [...new Set(phlRows.map((x) => x.event_ticker!))].sort();
-    expect(phlEvents).toHaveLength(3);
+    // Every day of 2025-01-16..02-09, and none of the complete days around them.
+    expect(phlEvents).toHaveLength(25);
     expect(incomplete.map((x) => x.eventTicker).sort()).toEqual(phlEvents);
     for (const x of incomplete) {
       expect(x.problems[0]).toBe('5 market(s), expected 6');
       expect(x.problems).toContain('settled without a market settling YES');
     }
-    expect(parts.reduce((a, p) => a + (p.ladders?.checked ?? 0), 0)).toBe(15);
+    expect(parts.reduce((a, p) => a + (p.ladders?.checked ?? 0), 0)).toBe(12 + 29);
 
     const flags = await db.pool.query<{ row_key: { event_ticker: string }; rule: string }>(`SELECT row_key, rule FROM wx.data_flag WHERE table_name = 'kalshi.event' ORDER BY row_key->>'event_ticker'`);
     expect(flags.rows).toEqual(phlEvents.map((e) => ({ row_key: { event_ticker: e }, rule: 'ladder_incomplete' })));
@@ -230,16 +237,16 @@ describe.skipIf(!sharedReal().present)('backfill from the recorded world (shared
     // The helpers later stages use: no market of a flagged event, no day of a flagged event.
     const markets = await db.db.execute(sql`select m.ticker from kalshi.market m where ${eventNotFlagged('m')}`);
     const tickers = (markets.rows as Array<{ ticker: string }>).map((m) => m.ticker);
-    expect(tickers.some((t) => t.startsWith('KXHIGHPHIL-'))).toBe(false);
+    expect(tickers.filter((t) => t.startsWith('KXHIGHPHIL-')).map((t) => t.split('-')[1]).filter((v, i, a) => a.indexOf(v) === i).sort()).toEqual(['25FEB10', '25FEB11', '25JAN14', '25JAN15']);
     expect(tickers.filter((t) => t.startsWith('KXHIGHCHI-25JAN20-'))).toHaveLength(6);
     const days = await db.db.execute(
       sql`select e.city_id, to_char(e.event_date, 'YYYY-MM-DD') as date from kalshi.event e where ${dayEventsNotFlagged('e', 'event_date')} order by 1, 2`,
     );
-    expect((days.rows as Array<{ city_id: string }>).every((d) => d.city_id !== 'philadelphia')).toBe(true);
-    expect(days.rows).toHaveLength(12);
+    expect((days.rows as Array<{ city_id: string; date: string }>).filter((d) => d.city_id === 'philadelphia').map((d) => d.date)).toEqual(['2025-01-14', '2025-01-15', '2025-02-10', '2025-02-11']);
+    expect(days.rows).toHaveLength(12 + 4);
 
     // Re-running validation finds the same events and inserts nothing new.
-    const again = await activities.validateMarkets({ reportId: 'recorded-again', city: 'philadelphia', from: '2025-01-19', to: '2025-01-21', asOf: '2025-07-01T00:00:00.000Z', thresholds });
+    const again = await activities.validateMarkets({ reportId: 'recorded-again', city: 'philadelphia', from: '2025-01-14', to: '2025-02-11', asOf: '2025-07-01T00:00:00.000Z', thresholds });
     expect(again.flagsInserted).toBe(0);
   });
 });
