@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { CITIES, CityIdSchema } from './domain/cities';
+import { IsoDateSchema } from './domain/iso-date';
 
 const port = z.coerce
   .number({ error: 'expected a port number' })
@@ -47,11 +48,8 @@ export const SANDBOX_PATHS: Record<ApiName, string> = {
   ncei: '/ncei',
 };
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-  // 2025-99-99 has the right shape and is no date: it must fail here, not later in luxon.
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'expected a real calendar date as YYYY-MM-DD');
+// 2025-99-99 has the right shape and is no date: it fails here, naming the key, not later in luxon.
+const isoDate = IsoDateSchema;
 
 export const ConfigSchema = z.object({
   dataDir: z.string().min(1, 'expected a directory path'),

@@ -1,6 +1,9 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { CITIES, parseCityId, type CityId } from '../domain/cities';
+import { COVERAGE_SOURCES, coverageProblem, type CoverageSource } from '../domain/coverage';
+import type { Config } from '../temporal.config';
+import { ValidationThresholdsSchema } from '../schemas/validation';
 
 /** A bad command-line argument: the CLI prints the message and exits 2. */
 export class UsageError extends Error {
@@ -126,12 +129,30 @@ export const ValidateArgsSchema = z
     thresholds: z
       .string()
       .transform((v, ctx) => {
+        let parsed: unknown;
         try {
-          return JSON.parse(v) as Record<string, unknown>;
+          parsed = JSON.parse(v);
         } catch {
           ctx.addIssue({ code: 'custom', message: `--thresholds: ${JSON.stringify(v)} is not JSON (e.g. '{"minCoveragePct":90}')` });
           return z.NEVER;
         }
+        // Checked here, with the workflow's own schema: a wrong key or type is exit 2 naming the key,
+        // not a workflow that starts and fails.
+        const checked = ValidationThresholdsSchema.safeParse(parsed);
+        if (!checked.success) {
+          const issue = checked.error.issues[0]!;
+          const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+          const key = keys[0] ?? issue.path.map(String).join('.');
+          const got = key && parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>)[key] : parsed;
+          ctx.addIssue({
+            code: 'custom',
+            message: keys.length
+              ? `--thresholds: unknown key ${JSON.stringify(key)} (expected some of ${Object.keys(ValidationThresholdsSchema.shape).join(', ')})`
+              : `--thresholds: ${key || '(the value)'} = ${JSON.stringify(got)}: ${issue.message}`,
+          });
+          return z.NEVER;
+        }
+        return parsed as Record<string, unknown>;
       })
       .optional(),
     workers: z.boolean().default(true),
@@ -169,3 +190,21 @@ export const BackfillArgsSchema = z
   .refine((a) => !a.from || !a.to || a.from <= a.to, { error: '--from must not be after --to' })
   .refine((a) => a.world !== 'recorded' || !!a.worldDir, { error: '--world recorded needs --world-dir DIR (a directory laid out like shared/data/real)' });
 export type BackfillArgs = z.infer<typeof BackfillArgsSchema>;
+
+/**
+ * Refuses a range the sources cannot serve (domain/coverage.ts), before anything starts. The dates
+ * come from the flags, else from the configuration; the message names whichever was used.
+ */
+export function checkServableRange(
+  flags: { from?: string; to?: string },
+  config: Config,
+  sources: readonly CoverageSource[] = COVERAGE_SOURCES,
+  today: string = new Date().toISOString().slice(0, 10),
+): void {
+  const from = flags.from ?? config.pipeline.from;
+  const to = flags.to ?? config.pipeline.to;
+  const name = (end: 'from' | 'to') => (flags[end] ? `--${end}` : `pipeline.${end} (WX_${end.toUpperCase()} or the config file)`);
+  if (from > to) throw new UsageError(`${name('from')}: ${from} is after ${name('to')} ${to}`);
+  const problem = coverageProblem({ from, to, sources: [...sources], today });
+  if (problem) throw new UsageError(`${name(problem.end)}: ${problem.value} ${problem.reason}`);
+}

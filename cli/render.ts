@@ -27,14 +27,15 @@ export function renderStageLine(s: StageProgress, index: number, total: number):
   return `[${index + 1}/${total}] ${s.stage.padEnd(9)} ${STAGE_LABEL[s.status]}${cityCounts(s)}${seconds(s)}`;
 }
 
-/** The closing summary: every stage with its status, then the Web UI link last. */
-export function renderSummary(summary: PipelineSummary, workflowId: string, runId: string, link: string): string[] {
+/** The closing summary: every stage with its status, the validation reports, then the Web UI link last. */
+export function renderSummary(summary: PipelineSummary, workflowId: string, runId: string, link: string, reports: readonly string[] = []): string[] {
   const lines = ['', `Pipeline ${workflowId}`, `  run ${runId}: ${summary.ok ? 'finished' : 'FAILED'}`];
   for (const s of summary.stages) {
     lines.push(`  ${s.stage.padEnd(9)} ${STAGE_LABEL[s.status]}${cityCounts(s)}${seconds(s)}${s.error ? ` — ${s.error}` : ''}`);
   }
   const counts = (st: StageStatus) => summary.stages.filter((s) => s.status === st).length;
   lines.push(`  ${counts('done')} done, ${counts('failed')} failed, ${counts('skipped')} skipped, ${counts('not_built')} not built yet`);
+  for (const path of reports) lines.push(`Validation report: ${path}`);
   lines.push(`Web UI: ${link}`);
   return lines;
 }

@@ -3,6 +3,7 @@
  * the configured world, a Temporal client, and workers for every task queue in this process when asked.
  * Everything opened here is closed when the command ends; the embedded servers stay up unless `down`.
  */
+import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../temporal.config';
@@ -38,17 +39,26 @@ function describeStep(s: RuntimeStep): string {
 }
 
 export async function withSession<T>(config: Config, log: Logger, out: Out, opts: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
-  out(`wx: starting the runtime (data in ${config.dataDir})`);
-  const runtime = await startRuntime(config, log, { onStep: (s) => out(`  ${describeStep(s)}`) });
+  // The sandbox first: a world directory that holds nothing usable, or a port in use, fails before
+  // any server starts or anything is written.
   const sandbox = opts.sandboxRange ? await startConfiguredSandbox(config, opts.sandboxRange, log) : undefined;
   if (opts.sandboxRange) {
     out(
       sandbox
-        ? `  sandbox    serving the ${config.world.kind} world (${config.world.kind === 'generated' ? `seed ${config.world.seed}, inefficiency ${config.world.inefficiency}` : config.world.dir}) on ${sandbox.url}`
+        ? `  sandbox    serving the ${config.world.kind} world (${config.world.kind === 'generated' ? `seed ${config.world.seed}, inefficiency ${config.world.inefficiency}` : `files read from ${resolve(config.world.dir ?? '.')}`}) on ${sandbox.url}`
         : '  apis       the real services (keys from the environment)',
     );
   }
-  const connection = await Connection.connect({ address: runtime.temporalAddress });
+  out(`wx: starting the runtime (data in ${config.dataDir})`);
+  let runtime: Runtime;
+  let connection: Connection;
+  try {
+    runtime = await startRuntime(config, log, { onStep: (s) => out(`  ${describeStep(s)}`) });
+    connection = await Connection.connect({ address: runtime.temporalAddress });
+  } catch (err) {
+    await sandbox?.close();
+    throw err;
+  }
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const db = opts.workers === false ? undefined : createDb(runtime.databaseUrl);
   let nativeConnection: NativeConnection | undefined;

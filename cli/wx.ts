@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, temporalUiUrl, type Config } from '../temporal.config';
 import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
-import { parseArgs, worldOverrides, BackfillArgsSchema, SandboxArgsSchema, ValidateArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError } from './args';
+import { INPUT_ERROR_NAMES } from '../runtime/errors';
+import { parseArgs, worldOverrides, BackfillArgsSchema, SandboxArgsSchema, ValidateArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError, checkServableRange } from './args';
 
 // Subcommands import the Temporal SDK, drizzle and the runtime lazily, so that `--help`, `ui` and
 // argument errors answer at once.
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   const program = new Command('wx')
     .description('Kalshi daily high-temperature markets: backfill, validate, model, backtest and trade on Temporal + PostgreSQL')
     .option('--config <file>', 'JSON configuration file (else WX_CONFIG, else ./wx.config.json)')
+    .option('--verbose', 'print stack traces of errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -51,10 +53,11 @@ export function buildProgram(): Command {
     .action(async (raw) => {
       const args = parseArgs(StartArgsSchema, raw);
       const { config, log } = context(program, worldOverrides(args));
+      checkServableRange(args, config);
       const say = args.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
       const { runStart } = await import('./commands/start');
       const result = await runStart(config, args, log, say);
-      if (args.json) out(JSON.stringify({ ...result.summary, runId: result.runId, resumed: result.resumed, link: result.link }, null, 2));
+      if (args.json) out(JSON.stringify({ ...result.summary, runId: result.runId, resumed: result.resumed, link: result.link, reports: result.reports }, null, 2));
       if (!result.summary.ok) process.exitCode = 1;
     });
 
@@ -76,6 +79,7 @@ export function buildProgram(): Command {
     .action(async (raw) => {
       const args = parseArgs(BackfillArgsSchema, raw);
       const { config, log } = context(program, worldOverrides(args));
+      checkServableRange(args, config, args.sources);
       const say = args.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
       const { runBackfill } = await import('./commands/backfill');
       const result = await runBackfill(config, args, log, say);
@@ -287,11 +291,14 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with code 0; commander already printed the message.
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      process.stderr.write(`wx: ${err.message}\n`);
+    const verbose = argv.includes('--verbose');
+    // Bad input (a flag, the configuration, a world directory, an address or port): one line, exit 2.
+    if (err instanceof UsageError || err instanceof ConfigError || (err instanceof Error && INPUT_ERROR_NAMES.has(err.name))) {
+      process.stderr.write(`wx: ${err.message}\n${verbose && err.stack ? `${err.stack}\n` : ''}`);
       return 2;
     }
-    process.stderr.write(`wx: ${(err as Error).stack ?? String(err)}\n`);
+    const e = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(verbose ? `wx: ${e.stack ?? e.message}\n` : `wx: ${e.message.split('\n')[0]} (--verbose shows the stack trace)\n`);
     return 1;
   }
 }

@@ -4,8 +4,10 @@ import { temporalUiUrl } from '../temporal.config';
 import type { Logger } from '../lib/logger';
 import { maskUrlCredentials } from '../lib/logger';
 import { ensureDatabase, migrateDatabase } from '../db/migrate';
-import { embeddedPostgresUrl, startEmbeddedPostgres, stopEmbeddedPostgres } from './postgres';
+import { embeddedPostgresUrl, portAnswers, readPostmasterPid, startEmbeddedPostgres, stopEmbeddedPostgres } from './postgres';
+import { isProcessAlive } from './process';
 import { ensureSearchAttributes, startTemporalDevServer, stopTemporalDevServer, temporalAnswers } from './temporal-server';
+import { RuntimeInputError } from './errors';
 
 export interface RuntimeStep {
   part: 'postgres' | 'temporal' | 'migrations';
@@ -48,12 +50,24 @@ export async function startRuntime(config: Config, log: Logger, opts: StartRunti
     return [value, Math.round(performance.now() - t0)];
   };
 
+  // Addresses the user gave are checked before anything starts: a wrong one is bad input, and the
+  // other part must not be started (and stopped again) for nothing.
+  const temporalCheck = config.temporal.address ? await timed(() => temporalAnswers(config.temporal.address!, 5000)) : undefined;
+  if (temporalCheck && !temporalCheck[0]) throw new RuntimeInputError(`TEMPORAL_ADDRESS=${config.temporal.address}: no Temporal server answers there`);
+  const databaseCheck = config.database.url
+    ? await timed(() =>
+        ensureDatabase(config.database.url!).catch((err: Error & { code?: string }) => {
+          throw new RuntimeInputError(`DATABASE_URL=${maskUrlCredentials(config.database.url!)}: cannot use this PostgreSQL server (${err.message || err.code})`);
+        }),
+      )
+    : undefined;
+  await assertPortsFree(config);
+
   try {
     // Both servers start at once: on two cores the waits overlap well.
     const pgPromise = (async () => {
       if (config.database.url) {
-        const [, ms] = await timed(() => ensureDatabase(config.database.url!));
-        step({ part: 'postgres', action: 'external', ms, detail: maskUrlCredentials(config.database.url) });
+        step({ part: 'postgres', action: 'external', ms: databaseCheck![1], detail: maskUrlCredentials(config.database.url) });
         return config.database.url;
       }
       const [pg, ms] = await timed(() =>
@@ -66,8 +80,7 @@ export async function startRuntime(config: Config, log: Logger, opts: StartRunti
 
     const temporalPromise = (async () => {
       if (config.temporal.address) {
-        const [ok, ms] = await timed(() => temporalAnswers(config.temporal.address!, 5000));
-        if (!ok) throw new Error(`TEMPORAL_ADDRESS=${config.temporal.address}: no Temporal server answers there`);
+        const ms = temporalCheck![1];
         await ensureSearchAttributes(config.temporal.address, config.temporal.namespace, log).catch((err: Error) =>
           log.warn({ err: err.message }, 'could not check the City/Stage search attributes on the cluster; register them by hand (docs/deploy.md)'),
         );
@@ -108,6 +121,33 @@ export async function startRuntime(config: Config, log: Logger, opts: StartRunti
     // Nothing half-started is left behind by a failed start.
     await Promise.allSettled(stops.map((s) => s()));
     throw err;
+  }
+}
+
+/**
+ * The embedded servers' ports must be free unless our own server already runs there (it is then
+ * reused): a port held by something else would fail deep inside a server's start, after the other
+ * server was started for nothing.
+ */
+async function assertPortsFree(config: Config): Promise<void> {
+  if (!config.database.url) {
+    const port = config.database.embeddedPort;
+    const running = readPostmasterPid(join(config.dataDir, 'pg'));
+    const ours = running?.port === port && isProcessAlive(running.pid);
+    if (!ours && (await portAnswers(port))) {
+      throw new RuntimeInputError(`WX_PG_PORT=${port}: port ${port} on 127.0.0.1 is in use by another program; choose a free port for the embedded PostgreSQL`);
+    }
+  }
+  if (config.temporal.address) return;
+  // A Temporal server there (ours: reused; another's: startTemporalDevServer says which) is no stranger.
+  if (await temporalAnswers(`127.0.0.1:${config.temporal.port}`, 1000)) return;
+  for (const [port, env] of [
+    [config.temporal.port, 'WX_TEMPORAL_PORT'],
+    [config.temporal.uiPort, 'WX_TEMPORAL_UI_PORT'],
+  ] as const) {
+    if (await portAnswers(port)) {
+      throw new RuntimeInputError(`${env}=${port}: port ${port} on 127.0.0.1 is in use by another program; choose a free port for the embedded Temporal server`);
+    }
   }
 }
 

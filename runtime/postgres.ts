@@ -25,6 +25,7 @@ import pg from 'pg';
 import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
 import { ensureDatabase } from '../db/migrate';
 import { isProcessAlive } from './process';
+import { RuntimeInputError } from './errors';
 
 export const EMBEDDED_PG_USER = 'postgres';
 /** The embedded server listens on 127.0.0.1 only; the password keeps other local users out. */
@@ -246,7 +247,8 @@ async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {
   return cwd === real && comm === 'postgres';
 }
 
-function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
+/** Whether something accepts TCP connections on host:port (a port in use). */
+export function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
     const done = (ok: boolean) => {
@@ -496,8 +498,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 
     // 2. The port must be free: never talk to somebody else's server by accident.
     if (await portAnswers(opts.port)) {
-      throw new Error(
-        `port ${opts.port} on 127.0.0.1 is in use by another server (not the PostgreSQL cluster in ${dataDir}); choose another port for the embedded PostgreSQL`,
+      throw new RuntimeInputError(
+        `WX_PG_PORT=${opts.port}: port ${opts.port} on 127.0.0.1 is in use by another server (not the PostgreSQL cluster in ${dataDir}); choose another port for the embedded PostgreSQL`,
       );
     }
 

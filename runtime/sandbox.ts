@@ -7,6 +7,7 @@ import type { Config } from '../temporal.config';
 import type { Logger } from '../lib/logger';
 import type { RunningSandbox } from '../sandbox/server';
 import type { FaultConfig } from '../sandbox/faults';
+import { RuntimeInputError } from './errors';
 
 export interface SandboxRange {
   from: string;
@@ -44,7 +45,7 @@ export async function startConfiguredSandbox(
     return await startSandbox({ port, world, routes: ALL_ROUTES, faults: opts.faults, log });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`the sandbox's port ${port} on 127.0.0.1 is in use (another wx start or wx sandbox?): set WX_SANDBOX_PORT`);
+      throw new RuntimeInputError(`WX_SANDBOX_PORT=${port}: the sandbox's port on 127.0.0.1 is in use (another wx start or wx sandbox?); choose a free port`);
     }
     throw err;
   }

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { reportIdFor } from '../../schemas/validation';
+import { reportPaths } from '../../activities/validate/parts';
 import { followWorkflow } from '../follow';
 import type { Config } from '../../temporal.config';
 import { workflowUiLink } from '../../temporal.config';
@@ -18,6 +21,8 @@ export interface StartResult {
   runId: string;
   resumed: boolean;
   link: string;
+  /** HTML validation reports written by this run's validate stage. */
+  reports: string[];
 }
 
 /**
@@ -56,9 +61,16 @@ export async function runStart(config: Config, args: StartArgs, log: Logger, out
     await startWorkers(result);
     const summary = await followProgress(handle, result, out);
     const link = workflowUiLink(config, workflowId, runId);
-    for (const line of renderSummary(summary, workflowId, runId, link)) out(line);
-    return { summary, workflowId, runId, resumed, link };
+    const reports = validationReports(config, summary);
+    for (const line of renderSummary(summary, workflowId, runId, link, reports)) out(line);
+    return { summary, workflowId, runId, resumed, link, reports };
   });
+}
+
+/** The HTML validation reports the validate stage's per-city workflows wrote (each names its id). */
+function validationReports(config: Config, summary: PipelineSummary): string[] {
+  const stage = summary.stages.find((s) => s.stage === 'validate');
+  return (stage?.childWorkflowIds ?? []).map((id) => reportPaths(config, reportIdFor(id)).htmlPath).filter((p) => existsSync(p));
 }
 
 async function describeRunning(client: Client, workflowId: string): Promise<string | undefined> {

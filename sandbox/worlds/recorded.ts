@@ -103,6 +103,18 @@ interface Acc {
   mos: MosForecast[];
 }
 
+/** A JSON file's content; a file that is not JSON is named in the error (a SyntaxError alone names none). */
+function readJsonFile(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    // The parser quotes the bytes it met: binary garbage would corrupt the terminal line.
+    const reason = (err as Error).message.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
+    throw new Error(`${path} is not valid JSON (${reason})`);
+  }
+}
+
 const inRange = (date: string, r?: DateRange): boolean => !r || (date >= r.from && date <= r.to);
 
 const strikeFields = (b: Bracket | undefined) =>
@@ -121,7 +133,7 @@ function loadCpratim(dir: string, acc: Acc): void {
     const tickers = new Set<string>();
     if (existsSync(evDir)) {
       for (const f of readdirSync(evDir).filter((n) => n.endsWith('.json')).sort()) {
-        const payload = JSON.parse(readFileSync(join(evDir, f), 'utf8')) as CpratimEvent;
+        const payload = readJsonFile(join(evDir, f)) as CpratimEvent;
         const e = payload.event;
         const date = parseEventTicker(e.event_ticker).date;
         if (!inRange(date, acc.range)) continue;
@@ -175,7 +187,7 @@ function loadCpratim(dir: string, acc: Acc): void {
     const trDir = join(root, sub.name, 'trades');
     if (!existsSync(trDir)) continue;
     for (const f of readdirSync(trDir).filter((n) => n.endsWith('.json')).sort()) {
-      const payload = JSON.parse(readFileSync(join(trDir, f), 'utf8')) as Record<
+      const payload = readJsonFile(join(trDir, f)) as Record<
         string,
         Array<{ trade_id: string; ticker: string; count: number; created_time: string; yes_price: number; no_price?: number; taker_side?: string }>
       >;

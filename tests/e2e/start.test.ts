@@ -53,6 +53,10 @@ describe('wx start on the embedded defaults', { timeout: 400_000 }, () => {
     for (const stage of ['registry', 'backfill', 'validate']) expect(first.stdout).toMatch(new RegExp(`${stage}\\s+done 2/2 cities done`));
     expect(first.stdout).toMatch(/dataset\s+not built yet/);
     expect(first.stdout).toContain('3 done, 0 failed, 0 skipped, 6 not built yet');
+    // The summary names each city's validation report, and the file is there.
+    const reports = [...first.stdout.matchAll(/^Validation report: (.*)$/gm)].map((m) => m[1]!);
+    expect(reports.map((p) => p.split('/').pop())).toEqual(['validate_chicago_2025-01-01..2025-01-01.html', 'validate_miami_2025-01-01..2025-01-01.html']);
+    for (const p of reports) expect(existsSync(p), p).toBe(true);
     const summaryLines = first.stdout.trim().split('\n');
     const linkLine = summaryLines.findLast((l) => l.startsWith('Web UI: '))!;
     const runId = first.stdout.match(/run ([0-9a-f-]{36})/)![1]!;

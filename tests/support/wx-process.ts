@@ -35,12 +35,13 @@ export async function newWxWorld(): Promise<WxWorld> {
   };
 }
 
-function cleanEnv(world: WxWorld): NodeJS.ProcessEnv {
+function cleanEnv(world: WxWorld, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...world.env };
   // The embedded defaults are under test: never an external cluster or database from the caller.
   delete env.TEMPORAL_ADDRESS;
   delete env.DATABASE_URL;
-  return env;
+  // ...unless the test itself sets them (e.g. an address where nothing answers).
+  return { ...env, ...extra };
 }
 
 export interface WxRun {
@@ -53,8 +54,8 @@ export interface WxRun {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
-export function spawnWx(world: WxWorld, args: string[]): WxRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/wx.ts', ...args], { cwd: PROJECT_ROOT, env: cleanEnv(world) });
+export function spawnWx(world: WxWorld, args: string[], extraEnv: Record<string, string> = {}): WxRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/wx.ts', ...args], { cwd: PROJECT_ROOT, env: cleanEnv(world, extraEnv) });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -96,8 +97,8 @@ export async function disposeWxWorld(world: WxWorld): Promise<void> {
 }
 
 /** Runs `wx` to completion. */
-export async function runWx(world: WxWorld, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const run = spawnWx(world, args);
+export async function runWx(world: WxWorld, args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = spawnWx(world, args, extraEnv);
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }

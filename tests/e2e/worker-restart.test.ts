@@ -1,0 +1,66 @@
+/**
+ * `wx backfill --no-workers` follows a backfill whose ingest worker runs as its own process
+ * (`workers/ingest.ts`, as deployed beside the CLI). The worker is SIGKILLed mid-backfill and started
+ * again a while later: the CLI keeps following through the time no worker answers its progress query
+ * and ends with exit 0 once the backfill is done. Real processes, the embedded servers, the sandbox
+ * served by the CLI.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PROJECT_ROOT } from '../../runtime/temporal-cli';
+import { disposeWxWorld, newWxWorld, spawnWx, type WxWorld } from '../support/wx-process';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function spawnWorker(world: WxWorld): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/ingest.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...world.env, TEMPORAL_ADDRESS: world.temporalAddress, DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('workers running')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code, signal) => reject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${out.slice(-3000)}`)));
+  });
+  ready.catch(() => undefined);
+  return { child, ready, exited: new Promise((resolve) => child.on('exit', () => resolve())) };
+}
+
+describe('wx backfill while its worker process is killed and restarted', { timeout: 400_000 }, () => {
+  let world: WxWorld | undefined;
+  const workers: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    if (world) await disposeWxWorld(world);
+  });
+
+  it('keeps following and exits 0 when the backfill is done', async () => {
+    world = await newWxWorld();
+    const run = spawnWx(world, ['backfill', '--no-workers', '--cities', 'chicago,miami', '--from', '2025-01-01', '--to', '2025-01-31']);
+    await run.waitForOutput(/waiting for workers elsewhere/, 180_000);
+    const first = spawnWorker(world);
+    workers.push(first.child);
+    await first.ready;
+    // Killed once the backfill shows progress (the CLI prints a line per source as rows arrive).
+    await run.waitForOutput(/rows [1-9][\d,]*/, 180_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // Long enough for progress queries to find no worker (they time out after a few seconds each).
+    await sleep(20_000);
+    expect(run.child.exitCode, run.stdout() + run.stderr()).toBeNull();
+    const second = spawnWorker(world);
+    workers.push(second.child);
+    await second.ready;
+
+    const code = await Promise.race([run.exited, sleep(300_000).then(() => 'still running after 300 s')]);
+    expect(code, `stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`).toBe(0);
+    expect(run.stdout()).toMatch(/backfill done: [\d,]+ rows/);
+    expect(run.stderr()).not.toContain('Failed to query Workflow');
+  });
+});
