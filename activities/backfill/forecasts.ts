@@ -1,8 +1,10 @@
 /**
  * Source `forecasts`, per week of TARGET dates [a, b] (so that chunks never overlap):
- *   - Visual Crossing historical daily and hourly forecasts issued on basis dates D-1..D-k;
- *   - Open-Meteo previous runs (1..k days back);
- *   - IEM MOS (GFS, NAM) runs of a-k .. b.
+ *   - Visual Crossing historical daily and hourly forecasts issued on basis dates D..D-k (lead 0, the
+ *     snapshot of D 00Z, is the same-day forecast);
+ *   - Open-Meteo previous runs (0..k days back);
+ *   - IEM MOS (GFS, NAM) runs of a-k .. b (same-day runs included).
+ * Every row carries the availableAt its client stamped (domain/known-at.ts), the time datasets join on.
  */
 import { addDays } from '../../schemas/backfill';
 import { wxForecastSnapshot, wxForecastSnapshotHourly } from '../../schemas/db';
@@ -18,15 +20,15 @@ export const forecastsAdapter: AdapterFactory = (ctx) => {
       const daily: DailyForecastRow[] = [];
       const hourly: HourlyForecastRow[] = [];
       const vc = ctx.clients.visualCrossing();
-      for (let basis = addDays(chunk.from, -k); basis < chunk.to; basis = addDays(basis, 1)) {
-        const first = addDays(basis, 1) > chunk.from ? addDays(basis, 1) : chunk.from;
+      for (let basis = addDays(chunk.from, -k); basis <= chunk.to; basis = addDays(basis, 1)) {
+        const first = basis > chunk.from ? basis : chunk.from;
         const last = addDays(basis, k) < chunk.to ? addDays(basis, k) : chunk.to;
         if (first > last) continue;
         const targets = { from: first, to: last };
         daily.push(...(await vc.historicalDailyForecast(ctx.city, basis, targets)).filter((r) => r.targetDate >= first && r.targetDate <= last));
         hourly.push(...(await vc.historicalHourlyForecast(ctx.city, basis, targets)));
       }
-      const daysBack = Array.from({ length: k }, (_, i) => i + 1);
+      const daysBack = Array.from({ length: k + 1 }, (_, i) => i);
       const om = await ctx.clients.openMeteo().previousRuns(ctx.city, chunk, daysBack);
       daily.push(...om.daily.filter((r) => r.targetDate >= chunk.from && r.targetDate <= chunk.to));
       hourly.push(...om.hourly);
