@@ -216,6 +216,7 @@ export async function renderValidationHtml(report: ValidationReport): Promise<st
     esc(g.missingMinutes),
     esc(g.maxGapMinutes),
   ]);
+  const idleRows = report.candleGaps.idle.map((g) => [esc(g.city), esc(`${g.periodMinutes} min`), esc(g.gaps), esc(g.minutes), esc(g.longestMinutes)]);
   const longestRows = report.candleGaps.longest.slice(0, 15).map((g) => [esc(g.market), esc(`${g.periodMinutes} min`), esc(g.start), esc(g.minutes), esc(g.kind)]);
   const skillRows = report.skill
     .filter((r) => r.city !== 'all')
@@ -258,8 +259,11 @@ ${figure(mae, 'Mean absolute error of the forecast high, all validated cities, f
 <details><summary>Per city</summary>${table(['city', 'source/model', 'lead', 'n', 'bias °F', 'MAE °F'], skillRows)}</details>
 
 <h2 id="candles">Candle gaps</h2>
-${figure(gaps, 'Runs of missing candles inside each market’s open..close window', 'candle-gaps')}
+${figure(gaps, 'Runs of missing candles while the market was active, inside each market’s open..close window', 'candle-gaps')}
 ${table(['city', 'period', 'markets checked', 'with gaps', 'gaps', 'missing min', 'longest min'], gapSummaryRows)}
+<h3>Idle stretches</h3>
+<p>Buckets without a trade or a quote change have no candle (as on Kalshi); these runs are not gaps.</p>
+${table(['city', 'period', 'idle runs', 'idle min', 'longest min'], idleRows)}
 <h3>Longest gaps</h3>
 ${table(['market', 'period', 'first missing bucket', 'minutes', 'kind'], longestRows)}
 

@@ -56,7 +56,7 @@ interface MarketRow {
   trail_coarser: boolean;
 }
 
-export type CandleGapsPart = NonNullable<ValidationPart['candleGaps']>;
+export type CandleGapsPart = Required<NonNullable<ValidationPart['candleGaps']>>;
 
 /** Gaps of the 1- and 60-minute candles of `cityId`'s markets with event dates in [from, to], judged at `asOfMs`. */
 export async function loadCandleGaps(db: Db, cityId: CityId, from: string, to: string, asOfMs: number, maxGapMinutes: number): Promise<CandleGapsPart> {
