@@ -5,7 +5,8 @@
  *   (c) keeps running while the Temporal dev server (SQLite file, runtime/temporal-server.ts) is
  *       stopped and started again mid-backfill.
  * Either way the final database content must equal an uninterrupted run's (row counts and a checksum
- * per table), with no duplicates.
+ * per table), with no duplicates; and in (b) every slice a kill interrupted resumed from the checkpoint
+ * its last heartbeat left on the server (read back from the workflow histories).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,13 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { createDb } from '../../db/client';
 import { createLogger } from '../../lib/logger';
 import { createWorkers, installTemporalRuntimeLogger } from '../../workers/host';
 import { PROJECT_ROOT } from '../../runtime/temporal-cli';
 import { startTemporalDevServer, stopTemporalDevServer } from '../../runtime/temporal-server';
-import { backfillWorkflowId, type BackfillInput, type BackfillProgress } from '../../schemas/backfill';
+import { backfillCityWorkflowId, backfillWorkflowId, type BackfillInput, type BackfillProgress, type SliceCheckpoint, type SliceInput, type SliceResult } from '../../schemas/backfill';
 import type { backfillWorkflow } from '../../workflows/backfill';
 import type { RunningSandbox } from '../../sandbox/server';
 import { freePort } from '../support/ports';
@@ -30,6 +32,65 @@ import { BACKFILL_TABLES, checksums, CITIES, FROM, startBackfillSandbox, testCon
 const log = createLogger('test', { level: 'error' });
 const HEARTBEAT_TIMEOUT_S = 3;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A slice activity running at the moment of a kill, and the checkpoint the server held for it then. */
+interface PendingSlice {
+  child: string;
+  activityId: string;
+  attempt: number;
+  nextChunk: number;
+}
+
+/** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED: a worker runs it. */
+const PENDING_ACTIVITY_STARTED = 2;
+
+const decode = <T>(payloads: { payloads?: Payload[] | null } | null | undefined): T | undefined =>
+  payloads?.payloads?.[0] ? defaultPayloadConverter.fromPayload<T>(payloads.payloads[0]) : undefined;
+
+/** The running slice activities of the city workflows and their server-side checkpoints (last heartbeat details). */
+async function runningSlices(c: Client): Promise<PendingSlice[]> {
+  const out: PendingSlice[] = [];
+  for (const city of CITIES) {
+    const child = backfillCityWorkflowId(city, FROM, TO);
+    const d = await c.workflow.getHandle(child).describe();
+    if (d.status.name !== 'RUNNING') continue;
+    for (const pa of d.raw.pendingActivities ?? []) {
+      if (pa.state !== PENDING_ACTIVITY_STARTED) continue;
+      out.push({ child, activityId: pa.activityId!, attempt: pa.attempt ?? 1, nextChunk: decode<SliceCheckpoint>(pa.heartbeatDetails)?.nextChunk ?? 0 });
+    }
+  }
+  return out;
+}
+
+/** Per city workflow of a finished backfill, each slice activity's finishing attempt and result, from its history. */
+async function sliceOutcomes(c: Client, workflowId: string): Promise<Map<string, { attempt: number; result: SliceResult; slice: string }>> {
+  const parent = await c.workflow.getHandle(workflowId).fetchHistory();
+  const out = new Map<string, { attempt: number; result: SliceResult; slice: string }>();
+  for (const e of parent.events ?? []) {
+    const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+    if (!child?.workflowId) continue;
+    const history = await c.workflow.getHandle(child.workflowId, child.runId ?? undefined).fetchHistory();
+    const scheduled = new Map<string, { activityId: string; input: SliceInput }>();
+    const attempts = new Map<string, number>();
+    for (const ev of history.events ?? []) {
+      const id = String(ev.eventId);
+      const s = ev.activityTaskScheduledEventAttributes;
+      if (s) scheduled.set(id, { activityId: s.activityId!, input: decode<SliceInput>(s.input)! });
+      const started = ev.activityTaskStartedEventAttributes;
+      if (started) attempts.set(String(started.scheduledEventId), started.attempt ?? 1);
+      const done = ev.activityTaskCompletedEventAttributes;
+      if (done) {
+        const { activityId, input } = scheduled.get(String(done.scheduledEventId))!;
+        out.set(`${child.workflowId} ${activityId}`, {
+          attempt: attempts.get(String(done.scheduledEventId))!,
+          result: decode<SliceResult>(done.result)!,
+          slice: `${input.source} ${input.from}..${input.to}`,
+        });
+      }
+    }
+  }
+  return out;
+}
 
 interface WorkerProcess {
   child: ChildProcess;
@@ -171,12 +232,18 @@ describe('backfill crash suite (worker process SIGKILLed, Temporal restarted)', 
       taskQueue: config.temporal.taskQueues.ingest,
       args: [input()],
     });
-    const kills: Array<{ afterMs: number; running: boolean }> = [];
+    const kills: Array<{ afterMs: number; running: boolean; slices: PendingSlice[] }> = [];
     for (let k = 0; k < 3; k++) {
-      const afterMs = Math.round(2500 + rng() * 2500);
-      await sleep(afterMs);
+      // The first kill at a random moment (perhaps before any checkpoint); the others at a random moment
+      // once some running slice has a checkpoint past its first chunk, so that resuming is exercised.
+      const t0 = Date.now();
+      if (k > 0) {
+        for (let i = 0; i < 600 && !(await runningSlices(c)).some((s) => s.nextChunk > 0); i++) await sleep(200);
+      }
+      await sleep(Math.round((k === 0 ? 2500 : 0) + rng() * 2500));
+      const slices = await runningSlices(c);
       const running = (await handle.describe()).status.name === 'RUNNING';
-      kills.push({ afterMs, running });
+      kills.push({ afterMs: Date.now() - t0, running, slices });
       await killWorker(worker);
       worker = spawnWorker(env);
       await worker.ready;
@@ -185,8 +252,30 @@ describe('backfill crash suite (worker process SIGKILLed, Temporal restarted)', 
     expect(result.status).toBe('done');
     // Every kill hit the backfill while it was under way.
     expect(kills.every((k) => k.running), JSON.stringify(kills)).toBe(true);
-    const resumed = workers.reduce((n, w) => n + (w.output().match(/resuming slice from its checkpoint/g)?.length ?? 0), 0);
-    console.info(`crash suite (b): kills ${JSON.stringify(kills)}, slices resumed from a checkpoint: ${resumed}`);
+    // Every slice a kill interrupted finished in a later attempt that started no earlier than the
+    // checkpoint the server held for it at the kill (nothing committed before it was fetched again), or
+    // found itself already complete (killed between its last commit and reporting completion).
+    const outcomes = await sliceOutcomes(c, handle.workflowId);
+    const killed = kills.flatMap((k, n) =>
+      k.slices
+        .map((s) => ({ kill: n, ...s, outcome: outcomes.get(`${s.child} ${s.activityId}`) }))
+        // A slice that completed in the moment between the snapshot and the kill was not interrupted.
+        .filter((s) => !s.outcome || s.outcome.attempt > s.attempt),
+    );
+    console.info(
+      `crash suite (b): kills after ${kills.map((k) => k.afterMs).join(', ')} ms; killed slices: ${JSON.stringify(
+        killed.map((k) => ({ kill: k.kill, slice: `${k.child} ${k.outcome?.slice}`, checkpoint: k.nextChunk, finishedInAttempt: k.outcome?.attempt, resumedFrom: k.outcome?.result.resumedFromChunk, skipped: k.outcome?.result.skipped })),
+      )}`,
+    );
+    for (let n = 0; n < kills.length; n++) expect(killed.filter((k) => k.kill === n).length, `kill ${n + 1} interrupted a running slice`).toBeGreaterThan(0);
+    for (const k of killed) {
+      const where = `${k.child} ${k.outcome?.slice ?? k.activityId} (kill ${k.kill + 1})`;
+      expect(k.outcome, `${where} completed`).toBeDefined();
+      if (k.outcome!.result.skipped) continue;
+      expect(k.outcome!.result.resumedFromChunk, `${where} resumed from its checkpoint`).toBeGreaterThanOrEqual(k.nextChunk);
+      expect(k.outcome!.result.resumedFromChunk).toBeLessThanOrEqual(k.outcome!.result.chunks);
+    }
+    expect(killed.some((k) => k.nextChunk > 0 && !k.outcome!.result.skipped), 'some killed slice had a checkpoint past its first chunk').toBe(true);
     await killWorker(worker);
     await expectSameAsReference(database.url);
   }, 240_000);
