@@ -18,7 +18,7 @@ export const ValidationThresholdsSchema = z
     minCoveragePct: z.number().min(0).max(100).default(95),
     /** Largest acceptable age of the newest data of any (city, source) at `asOf`, in hours. */
     maxStalenessHours: z.number().positive().default(72),
-    /** Longest acceptable run of missing 1- or 60-minute candles inside a market's open..close, in minutes. */
+    /** Longest acceptable run of missing 1- or 60-minute candles while the market was active (idle stretches do not count), in minutes. */
     maxCandleGapMinutes: z.number().int().nonnegative().default(60),
     /** Most days on which settlement sources may disagree (spread > settlementToleranceF). */
     maxSettlementDisagreements: z.number().int().nonnegative().default(0),
