@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap, type LogLevel } from '@temporalio/worker';
 import type { Config, TaskQueueRole } from '../temporal.config';
 import type { Logger } from '../lib/logger';
 import { activitiesFor, type ActivityDeps } from '../activities';
+import { cachedWorkflowBundle } from './bundle-cache';
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -24,9 +26,13 @@ export function installTemporalRuntimeLogger(log: Logger): void {
 }
 
 let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** One webpack bundle of the workflows per process, shared by the workers of every queue. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+/**
+ * One webpack bundle of the workflows per process, shared by the workers of every queue; with a
+ * `cacheDir`, reused from disk while none of its source files changed (workers/bundle-cache.ts).
+ */
+export function workflowBundle(cacheDir?: string): Promise<WorkflowBundleWithSourceMap> {
+  const build = () => bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  bundlePromise ??= cacheDir ? cachedWorkflowBundle({ workflowsPath: WORKFLOWS_PATH, root: process.cwd(), cacheDir }, build) : build();
   return bundlePromise;
 }
 
@@ -42,7 +48,7 @@ export interface CreateWorkersOptions {
 
 /** One worker per task queue role; all share the connection and the workflow bundle. */
 export async function createWorkers(opts: CreateWorkersOptions): Promise<Worker[]> {
-  const bundle = await workflowBundle();
+  const bundle = await workflowBundle(join(opts.config.dataDir, 'cache'));
   return Promise.all(
     opts.roles.map((role) =>
       Worker.create({
