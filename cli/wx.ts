@@ -2,7 +2,7 @@
  * `wx`: the product's command line. Exit codes: 0 success, 1 the work failed, 2 a bad argument or a bad
  * configuration (the message names it).
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, temporalUiUrl, type Config } from '../temporal.config';
 import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
@@ -203,7 +203,8 @@ export function buildProgram(): Command {
       if (config.world.kind === 'real') throw new UsageError('--world: the sandbox serves generated or recorded worlds, not "real"');
       const { startConfiguredSandbox } = await import('../runtime/sandbox');
       const sandbox = await startConfiguredSandbox(config, { from: args.from ?? config.pipeline.from, to: args.to ?? config.pipeline.to }, log);
-      out(`sandbox: serving the ${config.world.kind} world on ${sandbox!.url} (Ctrl-C stops it)`);
+      const what = config.world.kind === 'recorded' ? ` (files read from ${resolve(config.world.dir ?? '.')})` : ` (seed ${config.world.seed})`;
+      out(`sandbox: serving the ${config.world.kind} world${what} on ${sandbox!.url} (Ctrl-C stops it)`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
