@@ -136,7 +136,9 @@ async function save(client: Client): Promise<number> {
   for await (const wf of client.workflow.list({ query: 'ExecutionStatus != "Running"' })) {
     const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     const record: RecordedHistory = { workflowType: wf.type, workflowId: wf.workflowId, status: wf.status.name, history: JSON.parse(historyToJSON(history)) };
-    const file = `${wf.type}--${wf.workflowId.replace(/[^\w.-]+/g, '_')}.json`;
+    // Schedule-started ids end in their start time; without it a re-recording keeps the file names.
+    const id = wf.workflowId.replace(/-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, '');
+    const file = `${wf.type}--${id.replace(/[^\w.-]+/g, '_')}.json`;
     writeFileSync(join(HISTORIES_DIR, file), `${JSON.stringify(record, null, 1)}\n`);
     n++;
   }
