@@ -124,7 +124,7 @@ export function predictRaw(m: GbdtModel, x: ArrayLike<number>, rows: number): Fl
   const out = new Float64Array(rows * k);
   for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) out[r * k + j] = m.baseScore[j]!;
   for (const t of m.trees) {
-    for (let r = 0; r < rows; r++) out[r * k + t.output] += t.leafValue[leafOf(t, x, r * nf)]!;
+    for (let r = 0; r < rows; r++) out[r * k + t.output] = out[r * k + t.output]! + t.leafValue[leafOf(t, x, r * nf)]!;
   }
   return out;
 }
