@@ -60,7 +60,7 @@ export async function withSession<T>(config: Config, log: Logger, out: Out, opts
     throw err;
   }
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const db = opts.workers === false ? undefined : createDb(runtime.databaseUrl);
+  const db = opts.workers === false ? undefined : createDb(runtime.databaseUrl, { log });
   let nativeConnection: NativeConnection | undefined;
   let workersDone: Promise<void> | undefined;
   try {

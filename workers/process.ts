@@ -17,7 +17,7 @@ export async function runWorkerProcess(roles: readonly TaskQueueRole[]): Promise
   const log = createLogger(`worker:${roles.join('+')}`, { level: config.logLevel });
   installTemporalRuntimeLogger(log);
   const { temporalAddress, databaseUrl } = runtimeEndpoints(config);
-  const db = createDb(databaseUrl);
+  const db = createDb(databaseUrl, { log });
   const connection = await NativeConnection.connect({ address: temporalAddress });
   try {
     const workers = await createWorkers({ config, roles, connection, deps: { db: db.db, pool: db.pool, log, config, credentials: credentialsFromEnv(process.env) }, identity: `${hostname()}:${process.pid}` });

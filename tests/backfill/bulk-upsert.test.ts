@@ -167,21 +167,24 @@ describe('bulkUpsert (real PostgreSQL)', () => {
     const rows = generateCandles(30_000).map((r) => ({ ...r, marketTicker: `WAL-${r.marketTicker}` }));
     const lsn = async () => (await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
     const since = async (l: string) => Number((await pool.query<{ n: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS n', [l])).rows[0]!.n);
-    // WAL is the whole server's: keep autovacuum (after the loads above) from writing into the measurement.
+    // WAL is the whole server's, and the test server is shared by every test file running at once, so
+    // WAL figures are printed, not asserted (bench/ records them on a quiet server). What is asserted is
+    // per row: an unchanged re-run creates no new row version (xmin stays) and locks none (xmax below).
     await pool.query('ALTER TABLE kalshi.candle SET (autovacuum_enabled = false)');
+    const versions = async () =>
+      (await pool.query<{ v: string }>(`SELECT string_agg(xmin::text, ',' ORDER BY market_ticker, bucket_start) AS v FROM kalshi.candle WHERE market_ticker LIKE 'WAL-%'`)).rows[0]!.v;
     let l = await lsn();
     await bulkUpsert(pool, kalshiCandle, rows);
     const firstLoad = await since(l);
+    const loaded = await versions();
     l = await lsn();
     expect(await bulkUpsert(pool, kalshiCandle, rows)).toEqual({ rows: 30_000, inserted: 0, updated: 0, unchanged: 30_000 });
     const unchanged = await since(l);
     l = await lsn();
     await bulkUpsert(pool, kalshiCandle, rows);
     const unchangedAgain = await since(l);
-    // The merge used to lock (and WAL-log) every unchanged row: most of the first load's WAL each time.
-    // The first read of freshly loaded pages may still log each page once (hint bits), never again.
-    expect(unchanged).toBeLessThan(firstLoad / 4);
-    expect(unchangedAgain).toBeLessThan(firstLoad / 50);
+    console.log(`WAL bytes (server-wide): first load ${firstLoad}, unchanged re-run ${unchanged}, again ${unchangedAgain}`);
+    expect(await versions()).toBe(loaded);
     // No unchanged row carries a lock (xmax) from the re-run.
     expect((await pool.query(`SELECT count(*)::int n FROM kalshi.candle WHERE market_ticker LIKE 'WAL-%' AND xmax <> 0`)).rows[0].n).toBe(0);
     const changed = rows.map((r, i) => (i % 10 === 0 ? { ...r, volume: (r.volume ?? 0) + 100 } : r));

@@ -51,8 +51,8 @@ describe('wx backfill while its worker process is killed and restarted', { timeo
     await run.waitForOutput(/rows [1-9][\d,]*/, 180_000);
     first.child.kill('SIGKILL');
     await first.exited;
-    // Long enough for progress queries to find no worker (they time out after a few seconds each).
-    await sleep(20_000);
+    // Longer than a query waits for a worker (30 s): at least one progress query fails meanwhile.
+    await sleep(35_000);
     expect(run.child.exitCode, run.stdout() + run.stderr()).toBeNull();
     const second = spawnWorker(world);
     workers.push(second.child);
