@@ -139,7 +139,10 @@ async function save(client: Client): Promise<number> {
     // Schedule-started ids end in their start time; without it a re-recording keeps the file names.
     const id = wf.workflowId.replace(/-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, '');
     const file = `${wf.type}--${id.replace(/[^\w.-]+/g, '_')}.json`;
-    writeFileSync(join(HISTORIES_DIR, file), `${JSON.stringify(record, null, 1)}\n`);
+    // Failure stack traces name this checkout's absolute path; replay never reads them, so the fixtures
+    // keep repository-relative paths and look the same from any clone.
+    const text = JSON.stringify(record, null, 1).replaceAll(`${PROJECT_ROOT}/`, '');
+    writeFileSync(join(HISTORIES_DIR, file), `${text}\n`);
     n++;
   }
   return n;

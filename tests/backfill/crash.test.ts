@@ -9,7 +9,6 @@
  * its last heartbeat left on the server (read back from the workflow histories).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,12 +19,12 @@ import { NativeConnection } from '@temporalio/worker';
 import { createDb } from '../../db/client';
 import { createLogger } from '../../lib/logger';
 import { createWorkers, installTemporalRuntimeLogger } from '../../workers/host';
-import { PROJECT_ROOT } from '../../runtime/temporal-cli';
 import { startTemporalDevServer, stopTemporalDevServer } from '../../runtime/temporal-server';
 import { backfillCityWorkflowId, backfillWorkflowId, type BackfillInput, type BackfillProgress, type SliceCheckpoint, type SliceInput, type SliceResult } from '../../schemas/backfill';
 import type { backfillWorkflow } from '../../workflows/backfill';
 import type { RunningSandbox } from '../../sandbox/server';
 import { freePort } from '../support/ports';
+import { spawnIngestWorker, type IngestWorkerProcess } from '../support/ingest-worker';
 import { freshDatabase } from '../support/postgres';
 import { BACKFILL_TABLES, checksums, CITIES, FROM, startBackfillSandbox, testConfig, TO, type Checksums } from './helpers';
 
@@ -92,12 +91,7 @@ async function sliceOutcomes(c: Client, workflowId: string): Promise<Map<string,
   return out;
 }
 
-interface WorkerProcess {
-  child: ChildProcess;
-  output: () => string;
-  ready: Promise<void>;
-  exited: Promise<void>;
-}
+type WorkerProcess = IngestWorkerProcess;
 
 describe('backfill crash suite (worker process SIGKILLed, Temporal restarted)', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
@@ -159,24 +153,7 @@ describe('backfill crash suite (worker process SIGKILLed, Temporal restarted)', 
   }
 
   function spawnWorker(env: Record<string, string>): WorkerProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/ingest.ts'], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env, WX_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const ready = new Promise<void>((resolve, reject) => {
-      const onData = (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('workers running')) resolve();
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.on('exit', (code, signal) => reject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${out.slice(-3000)}`)));
-    });
-    ready.catch(() => undefined);
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    const w = { child, output: () => out, ready, exited };
+    const w = spawnIngestWorker({ ...env, WX_LOG_LEVEL: 'info' });
     workers.push(w);
     return w;
   }

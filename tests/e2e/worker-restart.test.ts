@@ -6,30 +6,14 @@
  * served by the CLI.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { PROJECT_ROOT } from '../../runtime/temporal-cli';
+import type { ChildProcess } from 'node:child_process';
+import { spawnIngestWorker, type IngestWorkerProcess } from '../support/ingest-worker';
 import { disposeWxWorld, newWxWorld, spawnWx, type WxWorld } from '../support/wx-process';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function spawnWorker(world: WxWorld): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/ingest.ts'], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...world.env, TEMPORAL_ADDRESS: world.temporalAddress, DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('workers running')) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code, signal) => reject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${out.slice(-3000)}`)));
-  });
-  ready.catch(() => undefined);
-  return { child, ready, exited: new Promise((resolve) => child.on('exit', () => resolve())) };
+function spawnWorker(world: WxWorld): IngestWorkerProcess {
+  return spawnIngestWorker({ ...world.env, TEMPORAL_ADDRESS: world.temporalAddress, DATABASE_URL: '' });
 }
 
 describe('wx backfill while its worker process is killed and restarted', { timeout: 400_000 }, () => {
