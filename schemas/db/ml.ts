@@ -14,14 +14,15 @@ import {
   serial,
   text,
   timestamp,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { TRIAL_STATES, type TrialState } from '../../domain/ml/tpe/types';
 
 export const ml = pgSchema('ml');
 
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-export const TRIAL_STATES = ['running', 'complete', 'pruned', 'fail'] as const;
-export type TrialState = (typeof TRIAL_STATES)[number];
+export { TRIAL_STATES, type TrialState };
 
 export const study = ml.table('study', {
   studyId: serial('study_id').primaryKey(),
@@ -33,6 +34,15 @@ export const study = ml.table('study', {
   status: text('status').notNull().default('running'),
   createdAt: tstz('created_at').notNull().defaultNow(),
   userAttrs: jsonb('user_attrs').$type<Record<string, unknown>>().notNull().default({}),
+  /** The search space (domain/ml/tpe/types.ts SearchSpace); fixed for the study's life, so resuming under another space is refused. */
+  space: jsonb('space').$type<Record<string, unknown>>().notNull().default({}),
+  /** The objective every trial runs: { name, options } (activities/ml/objectives.ts). */
+  objective: jsonb('objective').$type<Record<string, unknown>>(),
+  /** Pruner settings ({ kind: 'none' } or the median pruner's). */
+  pruner: jsonb('pruner').$type<Record<string, unknown>>(),
+  /** Complete + pruned trials the last run asked for (a later run may raise it). */
+  requestedTrials: integer('requested_trials'),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
 });
 
 export const trial = ml.table(
@@ -53,10 +63,20 @@ export const trial = ml.table(
     worker: text('worker'),
     /** Last sign of life of the worker running it; stale running trials can be re-queued. */
     heartbeatAt: tstz('heartbeat_at'),
+    /**
+     * Who asked for the trial (e.g. `<workflow id>#<ask sequence>`): a retried ask with the same key
+     * gets the same trial back instead of a second one.
+     */
+    askKey: text('ask_key'),
+    /** Activity attempt that last ran the objective (1 = first). */
+    attempt: integer('attempt').notNull().default(0),
+    /** Why a failed trial failed (objective error, stale heartbeat). */
+    error: text('error'),
   },
   (t) => [
     primaryKey({ name: 'trial_pk', columns: [t.studyId, t.number] }),
-    check('trial_state_check', sql`${t.state} in ('running', 'complete', 'pruned', 'fail')`),
+    uniqueIndex('trial_study_ask_key_idx').on(t.studyId, t.askKey),
+    check('trial_state_check', sql`${t.state} in (${sql.raw(TRIAL_STATES.map((s) => `'${s}'`).join(', '))})`),
     index('trial_study_state_idx').on(t.studyId, t.state),
   ],
 );
