@@ -15,7 +15,6 @@
 import pg from 'pg';
 import { ApplicationFailure, CancelledFailure, Context, activityInfo, heartbeat } from '@temporalio/activity';
 import { bulkUpsert } from '../db/bulk-upsert';
-import { inTransaction } from '../db/transaction';
 import { NonRetryableHttpError, PayloadShapeError } from '../clients/http';
 import { IemClient } from '../clients/iem';
 import { KalshiClient } from '../clients/kalshi';
@@ -32,6 +31,7 @@ import { observationsAdapter } from './backfill/observations';
 import { settlementsAdapter } from './backfill/settlements';
 import type { AdapterFactory, BackfillClients } from './backfill/types';
 import { completedSlice, recordCompletedSlice, sliceIsFinal, worldKey } from './backfill/manifest';
+import { inDurableTransaction } from './backfill/durable-commit';
 
 export const ADAPTERS: Record<BackfillSource, AdapterFactory> = {
   kalshi: kalshiAdapter,
@@ -148,7 +148,8 @@ export function createBackfillActivities({ db, pool: givenPool, log, config }: A
           let rows = 0;
           try {
             const batches = await adapter.fetch(chunk);
-            rows = await inTransaction(pool, async (client) => {
+            // Durable before the checkpoint below names it (activities/backfill/durable-commit.ts).
+            rows = await inDurableTransaction(pool, async (client) => {
               let n = 0;
               for (const b of batches) n += (await bulkUpsert(client, b.table, b.rows as never[], b.opts)).rows;
               if (adapter.afterUpsert) n += await adapter.afterUpsert(client, chunk);
