@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, temporalUiUrl, type Config } from '../temporal.config';
 import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
 import { INPUT_ERROR_NAMES } from '../runtime/errors';
+import { registerMlGbdt } from './commands/ml-gbdt';
 import { parseArgs, worldOverrides, BackfillArgsSchema, SandboxArgsSchema, ValidateArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError, checkServableRange } from './args';
 
 // Subcommands import the Temporal SDK, drizzle and the runtime lazily, so that `--help`, `ui` and
@@ -268,6 +269,8 @@ export function buildProgram(): Command {
         out(`${id}: ${verb === 'delete' ? 'deleted' : `${verb}d`}`);
       });
   }
+
+  registerMlGbdt(program.commands.find((c) => c.name() === 'ml') ?? program.command('ml').description('model engine: train the GBDT on Parquet/CSV files; tuning studies'));
 
   program
     .command('config')
