@@ -7,8 +7,8 @@
  * number; the sampler then derives its random stream from the number, which makes re-asking a trial
  * after a crash reproducible.
  */
-import { DomainError } from '../../errors.js';
-import type { FrozenTrial, Params, TrialState } from './types.js';
+import { DomainError } from '../../errors';
+import type { FrozenTrial, Params, TrialState } from './types';
 
 export class TrialStateError extends DomainError {}
 
