@@ -379,7 +379,11 @@ export function labelTables(tables: { train: Table; valid?: Table; test?: Table 
 
 function numericColumn(t: Table, name: string): Float64Array {
   const col = t.columns.get(name)!;
-  if (col.type === 'number') return col.values;
+  if (col.type === 'number') {
+    const inf = col.values.findIndex((v) => v === Infinity || v === -Infinity);
+    if (inf >= 0) fail(t.file, `column ${quote(name)}, ${t.where(inf)}: ${col.values[inf]} is not a finite number (leave a missing value empty or NaN)`);
+    return col.values;
+  }
   const bad = col.values.findIndex((v) => v !== null && parseCell(v) === undefined);
   return fail(t.file, `column ${quote(name)}, ${t.where(Math.max(bad, 0))}: ${quote(col.values[Math.max(bad, 0)] ?? '')} is not a number (features must be numeric; or --ignore it)`);
 }

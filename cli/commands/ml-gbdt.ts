@@ -104,6 +104,8 @@ export interface MlGbdtResult {
   params: Record<string, unknown>;
   trainingSeconds: number;
   trees: number;
+  /** Boosting rounds run (fewer than numIterations when early stopping stopped). */
+  iterations: number;
   bestIteration: number;
   metrics: { valid?: SetMetrics; test?: SetMetrics };
   importance: Array<{ feature: string; gain: number; splits: number }>;
@@ -198,7 +200,9 @@ export async function runMlGbdt(args: MlGbdtArgs, deps: { dataDir: string; progr
     }
     predictionsCsv = `${lines.join('\n')}\n`;
   }
-  const importance = featureImportance(model, data.features);
+  const importance = data.features
+    .map((feature, f) => ({ feature, gain: trained.importance.gain[f]!, splits: trained.importance.split[f]! }))
+    .sort((a, b) => b.gain - a.gain || a.feature.localeCompare(b.feature));
 
   // 4. Outputs: written beside --out and renamed into place.
   const files = ['model.json', 'model.onnx', ...(predictionsCsv ? ['predictions.csv'] : []), 'metrics.json'];
@@ -213,6 +217,7 @@ export async function runMlGbdt(args: MlGbdtArgs, deps: { dataDir: string; progr
     params: { ...params },
     trainingSeconds,
     trees: model.trees.length,
+    iterations: trained.evals.length,
     bestIteration: model.bestIteration,
     metrics,
     importance,
@@ -243,29 +248,15 @@ function csvCell(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** A progress line every `every` iterations and at the last one. */
+/** A progress line every `every` iterations (1-based) and at the last one. */
 function progressLine(say: (line: string) => void, every: number, total: number) {
-  return (e: { iteration: number; train?: number; valid?: number }) => {
-    const i = e.iteration + 1;
-    if (i % every !== 0 && i !== total) return;
-    const parts = [`iteration ${i}/${total}`];
-    if (e.train !== undefined) parts.push(`train ${e.train.toFixed(5)}`);
-    if (e.valid !== undefined) parts.push(`valid ${e.valid.toFixed(5)}`);
+  return (e: { iteration: number; train: number; valid?: number }) => {
+    if (e.iteration % every !== 0 && e.iteration !== total) return;
+    const parts = [`iteration ${e.iteration}/${total}`];
+    if (Number.isFinite(e.train)) parts.push(`train loss ${e.train.toFixed(5)}`);
+    if (e.valid !== undefined) parts.push(`valid loss ${e.valid.toFixed(5)}`);
     say(parts.join('  '));
   };
-}
-
-/** Gain and split count per feature over the model's trees, most gain first. */
-function featureImportance(model: { trees: Array<{ splitFeature: number[]; gain: number[] }> }, features: string[]): MlGbdtResult['importance'] {
-  const gain = new Float64Array(features.length);
-  const splits = new Int32Array(features.length);
-  for (const t of model.trees) {
-    t.splitFeature.forEach((f, j) => {
-      gain[f] = gain[f]! + t.gain[j]!;
-      splits[f] = splits[f]! + 1;
-    });
-  }
-  return features.map((feature, f) => ({ feature, gain: gain[f]!, splits: splits[f]! })).sort((a, b) => b.gain - a.gain || a.feature.localeCompare(b.feature));
 }
 
 export function renderResult(r: MlGbdtResult): string[] {
@@ -273,7 +264,7 @@ export function renderResult(r: MlGbdtResult): string[] {
   const lines = [
     `train: ${r.rows.train} rows, ${r.features.length} features${r.rows.valid !== undefined ? `; valid: ${r.rows.valid} rows` : ''}${r.rows.test !== undefined ? `; test: ${r.rows.test} rows` : ''}`,
     `objective ${r.objective}, target ${JSON.stringify(r.target)}, classes ${r.classes.map((c, k) => `p_${k}=${JSON.stringify(c)}`).join(' ')}`,
-    `trained ${r.trees} trees in ${r.trainingSeconds.toFixed(2)} s (best iteration ${r.bestIteration})`,
+    `trained ${r.trees} trees in ${r.trainingSeconds.toFixed(2)} s (${r.iterations} iterations, best ${r.bestIteration})`,
   ];
   for (const name of ['valid', 'test'] as const) {
     const m = r.metrics[name];

@@ -166,6 +166,11 @@ describe('labelTables', () => {
     expect(Array.from(rowMajor(l.train))).toEqual([1, 2, 3, NaN, 5, 6]);
   });
 
+  it('an infinite feature value (possible in Parquet) is refused naming its row', async () => {
+    writeParquet(path('inf.parquet'), { x: Float64Array.from([1, 2, -Infinity]), y: Int32Array.from([0, 1, 0]) });
+    await refused(async () => labelTables({ train: await readTable(path('inf.parquet')) }, { target: 'y' }), /inf\.parquet: column "x", row 3: -Infinity is not a finite number/);
+  });
+
   it('numeric labels sort numerically (10 after 9)', async () => {
     const l = labelTables(await tables({ train: 'x,y\n1,10\n2,9\n3,10\n' }), { target: 'y' });
     expect(l.classes).toEqual([9, 10]);
