@@ -2,7 +2,7 @@
  * Search-space validation and the internal representation samplers work in (Optuna's
  * to_internal_repr): numbers stay numbers, a categorical value becomes its index among the choices.
  */
-import { DomainError } from '../../errors';
+import { DomainError, describeValue } from '../../errors';
 import {
   categoricalDistributionSchema,
   floatDistributionSchema,
@@ -19,6 +19,12 @@ const schemaByType = {
   int: intDistributionSchema,
   categorical: categoricalDistributionSchema,
 } as const;
+
+const FIELDS: Record<keyof typeof schemaByType, readonly string[]> = {
+  float: ['type', 'low', 'high', 'log', 'step'],
+  int: ['type', 'low', 'high', 'log', 'step'],
+  categorical: ['type', 'choices'],
+};
 
 /** Grid check with a tolerance, as Optuna's distributions do, so 0.1-steps over [0, 1] pass. */
 function onGrid(low: number, high: number, step: number): boolean {
@@ -45,11 +51,17 @@ export function parseSearchSpace(input: unknown, what = 'space'): SearchSpace {
     if (type !== 'float' && type !== 'int' && type !== 'categorical') {
       throw new SearchSpaceError(`${at}.type: expected float, int or categorical, got ${JSON.stringify(type) ?? 'nothing'}`);
     }
+    // A misspelt field (e.g. `lg: true`) would otherwise be dropped silently and change the search.
+    const unknown = Object.keys(raw).find((key) => !FIELDS[type].includes(key));
+    if (unknown !== undefined) throw new SearchSpaceError(`${at}.${unknown}: unknown field (a ${type} takes ${FIELDS[type].join(', ')})`);
     const parsed = schemaByType[type].safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
-      throw new SearchSpaceError(`${at}${field}: ${issue?.message ?? 'invalid distribution'}`);
+      let got: unknown = raw;
+      for (const key of issue?.path ?? []) got = got !== null && typeof got === 'object' ? (got as Record<PropertyKey, unknown>)[key] : undefined;
+      const message = issue?.message ?? 'invalid distribution';
+      throw new SearchSpaceError(`${at}${field}: ${message}${/\bgot\b/.test(message) ? '' : `, got ${describeValue(got)}`}`);
     }
     const d = parsed.data as Distribution;
     if (d.type !== 'categorical') {
