@@ -11,6 +11,7 @@ import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseModel, type GbdtModel } from '../domain/ml/gbdt/model';
 import { exportOnnx, type TreeOperator } from '../domain/ml/onnx/export';
+import { Predictor, type PredictorOptions } from './predictor';
 
 export const MODEL_JSON = 'model.json';
 export const MODEL_ONNX = 'model.onnx';
@@ -89,14 +90,20 @@ export async function writeModelFiles(dir: string, model: GbdtModel, options: Wr
   return { jsonPath, onnxPath, modelHash: hash };
 }
 
-/** Reads and validates a model.json; every failure is one line naming the file (and the field). */
-export async function readModelJson(path: string): Promise<GbdtModel> {
-  let text: string;
+async function readText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (e) {
     throw new Error(`${path}: cannot read: ${firstLine(e)}`);
   }
+}
+
+/** Reads and validates a model.json; every failure is one line naming the file (and the field). */
+export async function readModelJson(path: string): Promise<GbdtModel> {
+  return parseModelText(await readText(path), path);
+}
+
+function parseModelText(text: string, path: string): GbdtModel {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -108,4 +115,27 @@ export async function readModelJson(path: string): Promise<GbdtModel> {
   } catch (e) {
     throw new Error(`${path}: ${firstLine(e)}`);
   }
+}
+
+export interface LoadedModelDir {
+  model: GbdtModel;
+  predictor: Predictor;
+  modelHash: string;
+}
+
+/**
+ * A model directory as writeModelFiles left it: model.json parsed, model.onnx in a Predictor, and
+ * refused (one line) when model.onnx was not written together with this model.json.
+ */
+export async function loadModelDir(dir: string, options: PredictorOptions = {}): Promise<LoadedModelDir> {
+  const jsonPath = join(dir, MODEL_JSON);
+  const text = await readText(jsonPath);
+  const model = parseModelText(text, jsonPath);
+  const hash = modelHash(text);
+  const predictor = await Predictor.load(join(dir, MODEL_ONNX), { featureNames: model.featureNames, ...options });
+  if (predictor.modelHash !== hash) {
+    await predictor.close();
+    throw new Error(`${join(dir, MODEL_ONNX)}: wx.model_hash ${predictor.modelHash ?? '(none)'} is not the ${hash} of ${MODEL_JSON} beside it: the two were not written together (rewrite them with writeModelFiles)`);
+  }
+  return { model, predictor, modelHash: hash };
 }

@@ -3,14 +3,14 @@
  * one-line errors naming the file and the field for malformed model files, and failed writes that
  * leave the previous files (or nothing) and no temp file behind.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { afterAll, describe, expect, it } from 'vitest';
 import { predictProba, type GbdtModel } from '../../domain/ml/gbdt/model';
 import { randomModel, randomRows } from '../../domain/ml/onnx/random-model';
-import { MODEL_JSON, MODEL_ONNX, modelHash, readModelJson, writeModelFiles } from '../../ml/model-files';
+import { loadModelDir, MODEL_JSON, MODEL_ONNX, modelHash, readModelJson, writeModelFiles } from '../../ml/model-files';
 import { Predictor } from '../../ml/predictor';
 
 const root = mkdtempSync(join(tmpdir(), 'wx-onnx-files-'));
@@ -42,6 +42,22 @@ describe('writeModelFiles / readModelJson', () => {
     } finally {
       await p.close();
     }
+  });
+
+  it('loadModelDir gives the pair, and refuses a model.onnx not written with its model.json', async () => {
+    const a = freshDir();
+    const b = freshDir();
+    const ma = model('pair-a');
+    await writeModelFiles(a, ma);
+    await writeModelFiles(b, model('pair-b'));
+    const loaded = await loadModelDir(a);
+    expect(loaded.model).toEqual(ma);
+    expect(loaded.predictor.modelHash).toBe(loaded.modelHash);
+    await loaded.predictor.close();
+    copyFileSync(join(b, MODEL_ONNX), join(a, MODEL_ONNX));
+    await expect(loadModelDir(a)).rejects.toThrow(/model\.onnx: wx\.model_hash sha256:[0-9a-f]{64} is not the sha256:[0-9a-f]{64} of model\.json beside it: the two were not written together/);
+    rmSync(join(a, MODEL_JSON));
+    await expect(loadModelDir(a)).rejects.toThrow(/model\.json: cannot read: ENOENT/);
   });
 
   it('a malformed model is refused before any file is written, naming the field', async () => {
