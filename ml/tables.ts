@@ -32,7 +32,9 @@ export interface Table {
   columns: Map<string, TableColumn>;
   /** Parquet key-value metadata (empty for CSV). */
   metadata: Record<string, string>;
-  /** How a message names row `i` (0-based): `row 13` (1-based data row), for CSV also its line. */
+  /** The file's data row (0-based, header excluded) of each row read: rows a range filter skipped are not counted. */
+  sourceRows: Int32Array;
+  /** How a message names row `i` (0-based): `row 13` (1-based data row of the file), for CSV also its line. */
   where(i: number): string;
   /** Row groups in the file and how many were read (Parquet; a CSV counts as one). */
   rowGroups: { total: number; read: number };
@@ -107,6 +109,8 @@ async function readParquet(file: string, bytes: Buffer, options: ReadTableOption
   } catch (err) {
     return fail(file, `is not a readable Parquet file (${(err as Error).message})`);
   }
+  const codec = metadata.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)).find((c) => c && c !== 'UNCOMPRESSED' && c !== 'SNAPPY');
+  if (codec) fail(file, `uses ${codec} compression; this reader takes SNAPPY or UNCOMPRESSED Parquet (e.g. pandas to_parquet(compression="snappy"), polars write_parquet(compression="snappy"))`);
   const schema = parquetSchema(metadata);
   const names = schema.children.map((c) => c.element.name);
   const wanted = selectColumns(file, names, options);
@@ -169,7 +173,7 @@ async function readParquet(file: string, bytes: Buffer, options: ReadTableOption
   }
 
   // Messages name the row of the file, whatever was filtered out.
-  const fileRow = new Float64Array(rows);
+  const fileRow = new Int32Array(rows);
   {
     let o = 0;
     scan.ranges.forEach((r, p) => {
@@ -218,7 +222,7 @@ async function readParquet(file: string, bytes: Buffer, options: ReadTableOption
   }
   const kv: Record<string, string> = {};
   for (const { key, value } of metadata.key_value_metadata ?? []) if (value !== undefined) kv[key] = value;
-  return { file, format: 'parquet', rows, names: wanted, columns, metadata: kv, where, rowGroups: { total: metadata.row_groups.length, read: scan.ranges.length } };
+  return { file, format: 'parquet', rows, names: wanted, columns, metadata: kv, sourceRows: fileRow, where, rowGroups: { total: metadata.row_groups.length, read: scan.ranges.length } };
 }
 
 // ---------------------------------------------------------------- CSV
@@ -226,7 +230,9 @@ async function readParquet(file: string, bytes: Buffer, options: ReadTableOption
 function readCsv(file: string, bytes: Buffer, options: ReadTableOptions): Table {
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parseCsv(bytes, { bom: true, info: true, skip_empty_lines: true }) as unknown as typeof records;
+    // Without a quote character, CSV is lines of comma-separated cells: splitting is the same parse
+    // and about 10x faster than csv-parse's general state machine (34 MB: 0.5 s instead of 5.5 s).
+    records = bytes.includes(0x22) ? (parseCsv(bytes, { bom: true, info: true, skip_empty_lines: true }) as unknown as typeof records) : splitPlainCsv(bytes);
   } catch (err) {
     // csv-parse names the line ("Invalid Record Length: expect 3, got 2 on line 7").
     return fail(file, `is not valid CSV: ${(err as Error).message.split('\n')[0]}`);
@@ -241,20 +247,19 @@ function readCsv(file: string, bytes: Buffer, options: ReadTableOptions): Table 
   if (data.length === 0) fail(file, 'has a header and no rows');
   const wanted = selectColumns(file, header, options);
 
-  let kept = data;
+  let sourceRows = Int32Array.from(data, (_, i) => i);
   const range = options.range;
   if (range) {
     const ci = header.indexOf(range.column);
-    kept = data.filter((r, i) => {
+    sourceRows = sourceRows.filter((i) => {
+      const r = data[i]!;
       const v = parseCell(r.record[ci]!);
       if (v === undefined) fail(file, `column ${quote(range.column)}, row ${i + 1} (line ${r.info.lines}): ${quote(r.record[ci]!)} is not a number`);
       return v! >= range.from && v! <= range.to;
     });
   }
-  const where = (i: number) => {
-    const r = kept[i];
-    return r ? `row ${data.indexOf(r) + 1} (line ${r.info.lines})` : `row ${i + 1}`;
-  };
+  const kept = Array.from(sourceRows, (i) => data[i]!);
+  const where = (i: number) => (i < kept.length ? `row ${sourceRows[i]! + 1} (line ${kept[i]!.info.lines})` : `row ${i + 1}`);
 
   const columns = new Map<string, TableColumn>();
   for (const c of wanted) {
@@ -272,7 +277,26 @@ function readCsv(file: string, bytes: Buffer, options: ReadTableOptions): Table 
     if (numeric) columns.set(c, { type: 'number', values });
     else columns.set(c, { type: 'string', values: kept.map((r) => (MISSING.has(r.record[ci]!.trim()) ? null : r.record[ci]!.trim())) });
   }
-  return { file, format: 'csv', rows: kept.length, names: wanted, columns, metadata: {}, where, rowGroups: { total: 1, read: 1 } };
+  return { file, format: 'csv', rows: kept.length, names: wanted, columns, metadata: {}, sourceRows, where, rowGroups: { total: 1, read: 1 } };
+}
+
+/** A CSV without quotes, read as csv-parse reads it (BOM dropped, empty lines skipped, ragged rows refused). */
+function splitPlainCsv(bytes: Buffer): Array<{ record: string[]; info: { lines: number } }> {
+  let text = bytes.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const lines = text.split('\n');
+  const out: Array<{ record: string[]; info: { lines: number } }> = [];
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line === '') continue;
+    const record = line.split(',');
+    if (out.length > 0 && record.length !== out[0]!.record.length) {
+      throw new Error(`Invalid Record Length: expect ${out[0]!.record.length}, got ${record.length} on line ${i + 1}`);
+    }
+    out.push({ record, info: { lines: i + 1 } });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- writing

@@ -196,7 +196,7 @@ export async function runMlGbdt(args: MlGbdtArgs, deps: { dataDir: string; progr
     const lines = [['row', 'label', ...data.classes.map((_, k) => `p_${k}`)].join(',')];
     for (let r = 0; r < data.test.rows; r++) {
       const ps = Array.from(proba.subarray(r * K, (r + 1) * K), String);
-      lines.push([testRowNumber(test!, r), csvCell(String(data.classes[data.test.labels[r]!])), ...ps].join(','));
+      lines.push([test!.sourceRows[r]! + 1, csvCell(String(data.classes[data.test.labels[r]!])), ...ps].join(','));
     }
     predictionsCsv = `${lines.join('\n')}\n`;
   }
@@ -237,11 +237,6 @@ export async function runMlGbdt(args: MlGbdtArgs, deps: { dataDir: string; progr
     throw err;
   }
   return result;
-}
-
-/** The 1-based row of the test file (as `Table.where` names it) of test row `r`. */
-function testRowNumber(t: { where(i: number): string }, r: number): string {
-  return t.where(r).match(/^row (\d+)/)![1]!;
 }
 
 function csvCell(s: string): string {

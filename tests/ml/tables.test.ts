@@ -115,6 +115,13 @@ describe('Parquet', () => {
     await refused(readTable(path('json.parquet')), /json\.parquet: column "l", row 1: a value of type Array is not a number$/);
   });
 
+  it('names the compression codec it cannot read (ZSTD, the polars default)', async () => {
+    // The bytes are not really zstd: the reader must refuse on the codec in the metadata, before decoding.
+    const buf = parquetWriteBuffer({ columnData: [{ name: 'x', data: Float64Array.from([1, 2]), type: 'DOUBLE', nullable: false }], codec: 'ZSTD', compressors: { ZSTD: (b: Uint8Array) => b } });
+    writeFileSync(path('zstd.parquet'), new Uint8Array(buf));
+    await refused(readTable(path('zstd.parquet')), /zstd\.parquet: uses ZSTD compression; this reader takes SNAPPY or UNCOMPRESSED Parquet/);
+  });
+
   it('writeParquet refuses columns of different lengths and non-string text', async () => {
     await refused(() => writeParquet(path('bad.parquet'), { a: new Float64Array(3), b: new Int32Array(2) }), /column "b" has 2 rows, "a" has 3/);
     await refused(() => writeParquet(path('bad.parquet'), { s: ['a', null as unknown as string] }), /column "s", row 2: null is not a string/);
@@ -131,6 +138,19 @@ describe('CSV', () => {
     expect(num(t, 'y')).toEqual([NaN, 2000, -0.5, NaN]);
     expect(t.columns.get('name')).toEqual({ type: 'string', values: ['b, c', 'a', null, 'z'] });
     expect(t.where(2)).toBe('row 3 (line 4)');
+  });
+
+  it('a file without quotes (split directly) reads exactly as csv-parse reads it', async () => {
+    const body = 'x,y,s\r\n1,2,a\r\n\r\n,NA,b\r\n-3e2, 4 ,c\r\n';
+    const plain = await readTable(csv('plain.csv', `\uFEFF${body}`));
+    // One quoted header cell sends the same rows through csv-parse.
+    const quoted = await readTable(csv('quoted.csv', `\uFEFF"x"${body.slice(1)}`));
+    expect(plain.rows).toBe(3);
+    expect(plain.columns).toEqual(quoted.columns);
+    expect([0, 1, 2].map((i) => plain.where(i))).toEqual([0, 1, 2].map((i) => quoted.where(i)));
+    expect(plain.where(2)).toBe('row 3 (line 5)');
+    expect(num(plain, 'y')).toEqual([2, NaN, 4]);
+    await refused(readTable(csv('rag2.csv', 'a,b\r\n1,2\r\n3\r\n')), /rag2\.csv: is not valid CSV: Invalid Record Length: expect 2, got 1 on line 3$/);
   });
 
   it('a range filter keeps the rows inside it', async () => {
