@@ -1,0 +1,90 @@
+/**
+ * Gradient histograms: per (feature, bin) the sums of gradient and hessian and the row count,
+ * interleaved as [g, h, n] triples in one Float64Array laid out by BinMapper.offset.
+ *
+ * The kernel walks the rows of one leaf (a slice of the row-index array) and, per row, its
+ * row-major bins: one pass, no per-row objects. A HistogramBuilder lets the caller swap in another
+ * implementation (ml/parallel/ splits the features over worker threads) while domain/ stays pure.
+ */
+
+export interface HistogramInput {
+  bins: Uint8Array | Uint16Array;
+  features: number;
+  offset: Int32Array;
+  totalBins: number;
+}
+
+export interface HistogramBuilder {
+  /**
+   * Fills `out` (length totalBins*3, overwritten) from rows idx[start..end) with per-row gradient
+   * and hessian interleaved in gh ([g0, h0, g1, h1, ...]).
+   */
+  build(idx: Uint32Array, start: number, end: number, gh: Float64Array, out: Float64Array): void;
+}
+
+/**
+ * Optional hook for the trainer: allocate the arrays the builder reads (shared memory for
+ * workers) and build histograms. `create` is called once per training run, after binning.
+ */
+export interface HistogramBackend {
+  alloc(bytes: number): ArrayBuffer | SharedArrayBuffer;
+  create(input: HistogramInput): HistogramBuilder;
+  /** Release threads or other resources (called once training ends, also on error). */
+  close?(): void;
+}
+
+/** Histogram of rows idx[start..end) over features [f0, f1), written into out (only those features' bins). */
+export function buildHistogramRange(
+  input: HistogramInput,
+  idx: Uint32Array,
+  start: number,
+  end: number,
+  gh: Float64Array,
+  out: Float64Array,
+  f0: number,
+  f1: number,
+): void {
+  const { bins, features: F, offset } = input;
+  const lo = offset[f0]! * 3;
+  const hi = f1 >= F ? input.totalBins * 3 : offset[f1]! * 3;
+  out.fill(0, lo, hi);
+  if (f0 === 0 && f1 === F) {
+    // Whole-row fast path (the common single-thread case).
+    for (let i = start; i < end; i++) {
+      const r = idx[i]!;
+      const g = gh[2 * r]!;
+      const h = gh[2 * r + 1]!;
+      const base = r * F;
+      for (let f = 0; f < F; f++) {
+        const k = (offset[f]! + bins[base + f]!) * 3;
+        out[k] = out[k]! + g;
+        out[k + 1] = out[k + 1]! + h;
+        out[k + 2] = out[k + 2]! + 1;
+      }
+    }
+    return;
+  }
+  for (let i = start; i < end; i++) {
+    const r = idx[i]!;
+    const g = gh[2 * r]!;
+    const h = gh[2 * r + 1]!;
+    const base = r * F;
+    for (let f = f0; f < f1; f++) {
+      const k = (offset[f]! + bins[base + f]!) * 3;
+      out[k] = out[k]! + g;
+      out[k + 1] = out[k + 1]! + h;
+      out[k + 2] = out[k + 2]! + 1;
+    }
+  }
+}
+
+export function singleThreadBuilder(input: HistogramInput): HistogramBuilder {
+  return {
+    build: (idx, start, end, gh, out) => buildHistogramRange(input, idx, start, end, gh, out, 0, input.features),
+  };
+}
+
+/** parent -= child, in place (the larger child's histogram from its parent and smaller sibling). */
+export function subtractHistogram(parent: Float64Array, child: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) parent[i] = parent[i]! - child[i]!;
+}
