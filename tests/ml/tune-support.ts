@@ -43,6 +43,9 @@ export interface TrialRow {
   ask_key: string | null;
   error: string | null;
   attempt: number;
+  worker: string | null;
+  started_at: Date;
+  finished_at: Date | null;
 }
 
 /** Every trial of a study, by number (empty when the study does not exist). */
@@ -51,7 +54,7 @@ export async function trialRows(url: string, study: string): Promise<TrialRow[]>
   await c.connect();
   try {
     const res = await c.query<TrialRow>(
-      `select t.number, t.state, t.value, t.params, t.intermediate_values, t.ask_key, t.error, t.attempt
+      `select t.number, t.state, t.value, t.params, t.intermediate_values, t.ask_key, t.error, t.attempt, t.worker, t.started_at, t.finished_at
          from ml.trial t join ml.study s using (study_id) where s.name = $1 order by t.number`,
       [study],
     );

@@ -14,8 +14,9 @@ export interface IngestWorkerProcess {
   exited: Promise<void>;
 }
 
-export function spawnIngestWorker(env: Record<string, string>): IngestWorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/ingest.ts'], {
+/** `entry`: another queue's process entry (e.g. workers/ml.ts), started and watched the same way. */
+export function spawnIngestWorker(env: Record<string, string>, entry = 'workers/ingest.ts'): IngestWorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
