@@ -3,11 +3,13 @@
  * this is a simpler, documented stand-in with the same reading (the share of the objective's
  * variation each parameter explains on its own):
  *
- * - objective values are replaced by their ranks, so a few disastrous trials do not decide the result
- *   and the measure does not depend on the objective's scale;
+ * - objective values are used as they are (as fANOVA does), so the result does not change under an
+ *   affine change of the objective's scale; ranks were tried and rejected: they turn a negligible
+ *   effect into a large share of the rank variance;
  * - each parameter's values are grouped into quantile bins (min(10, floor(sqrt(n))) of about equal
- *   count, in log space for log parameters; one group per choice for categorical ones);
- * - its raw score is the between-group share of the rank variance, corrected for the share that
+ *   count, so the result is the same whether a parameter is seen on a linear or a log scale; one
+ *   group per choice for categorical ones);
+ * - its raw score is the between-group share of the objective's variance, corrected for the share that
  *   many groups would explain by chance: epsilon^2 = (SSB - (k - 1) * SSW / (n - k)) / SST,
  *   clipped at 0;
  * - scores are normalised to sum to 1.
@@ -17,19 +19,6 @@
 import { toInternal } from './space';
 import type { Distribution, FrozenTrial, SearchSpace } from './types';
 
-/** Average ranks (1-based), ties sharing their mean rank. */
-function ranks(values: readonly number[]): Float64Array {
-  const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && values[order[j + 1]!] === values[order[i]!]) j++;
-    for (let k = i; k <= j; k++) out[order[k]!] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  return out;
-}
-
 /** Group index per trial for one parameter. */
 function groups(d: Distribution, xs: readonly number[]): { group: Int32Array; count: number } {
   const n = xs.length;
@@ -38,7 +27,7 @@ function groups(d: Distribution, xs: readonly number[]): { group: Int32Array; co
     xs.forEach((x, i) => (group[i] = x));
     return { group, count: d.choices.length };
   }
-  const t = d.log ? xs.map(Math.log) : xs;
+  const t = xs;
   const bins = Math.max(2, Math.min(10, Math.floor(Math.sqrt(n))));
   const order = t.map((_, i) => i).sort((a, b) => t[a]! - t[b]!);
   let previous = NaN;
@@ -99,7 +88,7 @@ export function paramImportance(trials: readonly FrozenTrial[], space: SearchSpa
   );
   const out: Record<string, number> = Object.fromEntries(names.map((name) => [name, 0]));
   if (usable.length < 3) return out;
-  const y = ranks(usable.map((t) => t.value!));
+  const y = Float64Array.from(usable, (t) => t.value!);
   const raw = names.map((name) => {
     const d = space[name]!;
     const { group, count } = groups(
