@@ -56,9 +56,10 @@ function gbdtObjective(): Promise<{ space: SearchSpace; evaluate: (p: Params) =>
       lambdaL2: { type: 'float', low: 1e-3, high: 10, log: true },
     };
     const evaluate = (p: Params): number => {
-      const model = trainGbdt(
+      const { model } = trainGbdt(
         { x: train.x, rows: train.rows, featureNames: set.featureNames, y: train.y },
         { objective: 'binary', numIterations: 60, learningRate: p.learningRate as number, numLeaves: p.numLeaves as number, minDataInLeaf: p.minDataInLeaf as number, lambdaL2: p.lambdaL2 as number, numThreads: 1 },
+        { evalTrain: false },
       );
       return logLoss(predictProba(model, valid.x, valid.rows), valid.y, 2);
     };
