@@ -7,6 +7,7 @@ import { createBackfillActivities } from './backfill';
 import { createRegistryActivities } from './registry';
 import { createValidateActivities } from './validate';
 import { createLiveIngestActivities } from './live-ingest';
+import { createTuneActivities } from './ml/tune';
 
 /**
  * Credentials and identities for the real services, read once from the environment by the process
@@ -42,8 +43,9 @@ export function activitiesFor(role: TaskQueueRole, deps: ActivityDeps): object {
   switch (role) {
     case 'ingest':
       return { ...createRegistryActivities(deps), ...createBackfillActivities(deps), ...createValidateActivities(deps), ...createLiveIngestActivities(deps) };
-    case 'pipeline':
     case 'ml':
+      return { ...createTuneActivities(deps) };
+    case 'pipeline':
     case 'backtest':
     case 'trading':
       return {};

@@ -12,8 +12,8 @@
  * The runs: a one-city pipeline (pipeline, registry, backfill city, validate city), a two-city backfill
  * across a month boundary (backfill and its city children), a two-city validation (validate and its city
  * children), and each live-ingest schedule triggered once (forecast snapshot: open, hourly, nightly;
- * candle poll). Workflow args hold no secrets (clients read keys from the worker's environment), so the
- * histories hold none either.
+ * candle poll), and a small tuning study. Workflow args hold no secrets (clients read keys from the
+ * worker's environment), so the histories hold none either.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,9 @@ import { ALL_CITIES, CITY, STAGE } from '../workflows/search-attributes';
 import type { backfillWorkflow } from '../workflows/backfill';
 import type { pipelineWorkflow } from '../workflows/pipeline';
 import type { validateWorkflow } from '../workflows/validate';
+import type { tuneWorkflow } from '../workflows/tune';
+import { tuneWorkflowId, type TuneInput } from '../schemas/tune';
+import { BRANIN_SPACE } from '../domain/ml/tpe/test-functions';
 import { startDevServer } from '../tests/support/temporal';
 import { freePort } from '../tests/support/ports';
 import { HISTORIES_DIR, type RecordedHistory } from '../tests/replay/histories';
@@ -106,6 +109,20 @@ async function historical(client: Client, config: Config): Promise<void> {
       ],
     })
     .catch((err: Error) => out(`  validate ended with ${err.name}: ${err.message}`));
+}
+
+/** A small study (Branin, 4 trials 2 at a time, 2 steps each) on the ML queue. */
+async function tune(client: Client, config: Config): Promise<void> {
+  const input: TuneInput = {
+    study: 'replay-branin',
+    space: BRANIN_SPACE,
+    objective: { name: 'branin', options: { steps: 2 } },
+    trials: 4,
+    parallelism: 2,
+    sampler: { kind: 'tpe', seed: 1, options: { nStartupTrials: 2 } },
+  };
+  out(`tune: study ${input.study}, ${input.trials} trials`);
+  await client.workflow.execute<typeof tuneWorkflow>('tuneWorkflow', { workflowId: tuneWorkflowId(input.study), taskQueue: config.temporal.taskQueues.ml, args: [input] });
 }
 
 /** Triggers each live-ingest schedule of one city once and waits for the workflow it starts. */
@@ -180,6 +197,7 @@ async function main(): Promise<void> {
     }
     const runs = (async () => {
       await historical(env.client, configs[0]);
+      await tune(env.client, configs[0]);
       await live(env.client, configs[1]);
     })();
     await Promise.all([...workers.map((w) => w.runUntil(runs.catch(() => undefined))), runs]);

@@ -4,3 +4,4 @@ export { registryWorkflow } from './registry';
 export { backfillWorkflow, backfillCityWorkflow } from './backfill';
 export { forecastSnapshotWorkflow, candlePollWorkflow } from './live-ingest';
 export { validateWorkflow, validateCityWorkflow } from './validate';
+export { tuneWorkflow } from './tune';
