@@ -9,8 +9,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
-import { OBJECTIVES, type Objective } from '../domain/ml/gbdt/model';
-import { INPUT_NAME, META, PROBABILITIES_NAME, RAW_NAME } from '../domain/ml/onnx/export';
+import { OBJECTIVES, type GbdtModel, type Objective } from '../domain/ml/gbdt/model';
+import { exportOnnx, INPUT_NAME, META, PROBABILITIES_NAME, RAW_NAME, type TreeOperator } from '../domain/ml/onnx/export';
 import { readMetadata } from '../domain/ml/onnx/proto';
 
 export interface PredictorOptions {
@@ -80,6 +80,12 @@ export class Predictor {
       if (!session.outputNames.includes(name)) throw new Error(`predictor: ${source} has no output "${name}" (outputs: ${session.outputNames.join(', ')})`);
     }
     return new Predictor(session, source, featureNames, objective as Objective, numClasses, meta.get(META.modelHash));
+  }
+
+  /** Exports a model in memory and loads it (e.g. a backtest holding the GbdtModel rather than its files). */
+  static async fromModel(model: GbdtModel, options: PredictorOptions & { treeOperator?: TreeOperator } = {}): Promise<Predictor> {
+    const { treeOperator, ...rest } = options;
+    return Predictor.load(exportOnnx(model, treeOperator ? { treeOperator } : {}), rest);
   }
 
   /** Probabilities [rows × numClasses] for `rows` rows of numFeatures float32 values (NaN = missing). */

@@ -73,6 +73,19 @@ describe('Predictor', () => {
     expect(await message(Predictor.load(path, { featureNames: ['f0', 'f1', 'f2', 'f3'] }))).toMatch(/featureNames\[4\] is null but .*model\.onnx has "f4" there \(4 names given, model has 5\)$/);
   });
 
+  it('fromModel exports in memory and predicts the same', async () => {
+    const p = await Predictor.fromModel(model, { treeOperator: 'TreeEnsembleRegressor', featureNames: model.featureNames });
+    try {
+      const x = randomRows(seedrandom('from-model'), 20, 5, 0.25);
+      const a = await p.predict(x, 20);
+      const b = await predictor.predict(x, 20);
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-6);
+      expect(p.modelHash).toBeUndefined();
+    } finally {
+      await p.close();
+    }
+  });
+
   it('refuses a wrong input width or type with one line', async () => {
     expect(await message(predictor.predict(new Float32Array(12), 3))).toBe('predictor: input has 12 values for 3 rows; the model takes 5 features per row (want 15)');
     expect(await message(predictor.predictOne([1, 2, 3]))).toBe('predictor: input has 3 values for 1 rows; the model takes 5 features per row (want 5)');
