@@ -37,13 +37,17 @@ const best = async (reps: number, fn: () => unknown | Promise<unknown>) => {
 const rate = (ms: number) => `${Math.round(ROWS / (ms / 1000)).toLocaleString('en-US')} rows/s (${ms.toFixed(0)} ms per ${ROWS.toLocaleString('en-US')} rows)`;
 
 console.log(`model: 300 trees x 63 leaves, ${F} features, ${ROWS.toLocaleString('en-US')} rows with 10% NaN, 1 thread, best of 3`);
+const ref = predictProba(model, x, ROWS);
 const tsMs = await best(3, () => predictProba(model, x, ROWS));
 console.log(`  TypeScript predictProba        ${rate(tsMs)}`);
 for (const op of TREE_OPERATORS) {
   const p = await Predictor.load(exportOnnx(model, { treeOperator: op }));
   await p.predict(x.subarray(0, 1000 * F), 1000); // warm-up
   const ms = await best(3, () => p.predict(x, ROWS));
-  console.log(`  onnxruntime-node ${op.padEnd(22)} ${rate(ms)}`);
+  const got = await p.predict(x, ROWS);
+  let diff = 0;
+  for (let i = 0; i < got.length; i++) diff = Math.max(diff, Math.abs(got[i]! - ref[i]!));
+  console.log(`  onnxruntime-node ${op.padEnd(22)} ${rate(ms)}; max |p - predictProba| ${diff.toExponential(1)}`);
 
   const lat = new Float64Array(SINGLE);
   const row = new Float32Array(F);

@@ -83,6 +83,17 @@ describe('TypeScript predictProba vs onnxruntime-node', () => {
     }
   }
 
+  it('the benchmark-sized model (300 trees x 63 leaves, 40 features) agrees too', async () => {
+    const rng = seedrandom('big');
+    const m = randomModel(rng, { objective: 'binary', numFeatures: 40, trees: 300, leaves: 63 });
+    const x = randomRows(rng, 2000, 40, 0.1);
+    const ref = predictProba(m, x, 2000);
+    for (const op of TREE_OPERATORS) {
+      const { proba } = await onnxProba(m, op, x, 2000);
+      expect(maxAbsDiff(proba, ref), op).toBeLessThan(TOL);
+    }
+  });
+
   it('a threshold below a float32 value: rows equal to that value go right in both', async () => {
     // The threshold 1.5 - 1e-9 is no float32; rounded to nearest it would become 1.5 and send x = 1.5 left.
     const v = Math.fround(1.5);
