@@ -61,6 +61,9 @@ describe('Predictor', () => {
       const one = await predictor.predictOne(row);
       expect(Array.from(one)).toEqual(Array.from(batch.subarray(r * 4, r * 4 + 4)));
     }
+    // A view into a larger buffer (a backtest's chunk) reads its own rows, not the buffer's start.
+    const view = await predictor.predict(x.subarray(10 * 5, 20 * 5), 10);
+    expect(Array.from(view)).toEqual(Array.from(batch.subarray(10 * 4, 20 * 4)));
     expect(await predictor.predict(new Float32Array(0), 0)).toHaveLength(0);
   });
 
