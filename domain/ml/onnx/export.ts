@@ -21,7 +21,7 @@ import { AttributeType, DataType, encodeModel } from './proto';
 export const TREE_OPERATORS = ['TreeEnsemble', 'TreeEnsembleRegressor'] as const;
 export type TreeOperator = (typeof TREE_OPERATORS)[number];
 
-/** ONNX IR 10 (ONNX 1.16): the first with ai.onnx.ml opset 5; onnxruntime 1.30 reads up to IR 11+. */
+/** ONNX IR 10 (ONNX 1.16, the release that added ai.onnx.ml opset 5): the oldest IR that can carry TreeEnsemble, so older runtimes read it too; onnxruntime-node 1.30 accepts IR 8..13 (tried). */
 export const IR_VERSION = 10;
 export const OPSET_AI_ONNX = 21;
 export const INPUT_NAME = 'input';
