@@ -90,37 +90,64 @@ def cmd_gbdt(a):
     if a.model_out:
         booster.save_model(a.model_out)
     if a.onnx_out:
-        import onnxmltools
-        from onnxmltools.convert.common.data_types import FloatTensorType
-
-        onx = onnxmltools.convert_lightgbm(
-            booster, initial_types=[("input", FloatTensorType([None, x.shape[1]]))], target_opset=15, zipmap=False
-        )
-        with open(a.onnx_out, "wb") as f:
-            f.write(onx.SerializeToString())
-        out["onnxPath"] = a.onnx_out
+        out["onnxPath"] = export_onnx(booster, x.shape[1], a.onnx_out)
     if a.proba_out:
         proba.astype(np.float64).tofile(a.proba_out)
         out["probaPath"] = a.proba_out
     if a.predict_rows:
-        # LightGBM's own predict, one thread, on the same rows the TypeScript side times.
-        rows = np.ascontiguousarray(np.resize(xte, (a.predict_rows, x.shape[1])))
-        booster.predict(rows, num_threads=1)  # warm-up
-        samples = []
-        for _ in range(a.predict_repeats):
-            t0 = time.perf_counter()
-            booster.predict(rows, num_threads=1)
-            samples.append(time.perf_counter() - t0)
-        samples.sort()
-        out["predict"] = {"rows": a.predict_rows, "medianSeconds": samples[len(samples) // 2], "rowsPerSecond": a.predict_rows / samples[len(samples) // 2]}
-        one = rows[:1]
-        lat = []
-        for i in range(2000):
-            t0 = time.perf_counter_ns()
-            booster.predict(one, num_threads=1)
-            lat.append(time.perf_counter_ns() - t0)
-        lat = sorted(lat[200:])
-        out["singleRowMicros"] = {"p50": lat[len(lat) // 2] / 1000, "p99": lat[int(len(lat) * 0.99)] / 1000}
+        out.update(time_predict(booster, xte, a.predict_rows, a.predict_repeats))
+    print(json.dumps(out))
+
+
+def export_onnx(booster, n_features, path):
+    import onnxmltools
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    # target_opset 15 and no ZipMap: a plain [rows x K] probabilities tensor onnxruntime-node reads.
+    onx = onnxmltools.convert_lightgbm(booster, initial_types=[("input", FloatTensorType([None, n_features]))], target_opset=15, zipmap=False)
+    with open(path, "wb") as f:
+        f.write(onx.SerializeToString())
+    return path
+
+
+def time_predict(booster, xte, n_rows, repeats):
+    """LightGBM's own predict, one thread: rows/s on n_rows test rows, and single-row latency."""
+    import numpy as np
+
+    rows = np.ascontiguousarray(np.resize(xte, (n_rows, xte.shape[1])))
+    booster.predict(rows, num_threads=1)  # warm-up
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        booster.predict(rows, num_threads=1)
+        samples.append(time.perf_counter() - t0)
+    samples.sort()
+    one = rows[:1]
+    lat = []
+    for _ in range(3000):
+        t0 = time.perf_counter_ns()
+        booster.predict(one, num_threads=1)
+        lat.append(time.perf_counter_ns() - t0)
+    lat = sorted(lat[500:])
+    return {
+        "predict": {"rows": n_rows, "medianSeconds": samples[len(samples) // 2], "rowsPerSecond": n_rows / samples[len(samples) // 2]},
+        "singleRowMicros": {"p50": lat[len(lat) // 2] / 1000, "p99": lat[int(len(lat) * 0.99)] / 1000},
+    }
+
+
+def cmd_lgb_infer(a):
+    """A saved LightGBM model: ONNX export (onnxmltools), predict timing, and its test probabilities."""
+    import numpy as np
+    import lightgbm as lgb
+
+    names, x, y, split = load(a.data, a.target)
+    xte = x[split == 2]
+    booster = lgb.Booster(model_file=a.model)
+    out = {"lightgbm": lgb.__version__, "trees": booster.num_trees(), "onnxPath": export_onnx(booster, x.shape[1], a.onnx_out)}
+    rows = np.ascontiguousarray(np.resize(xte, (a.predict_rows, x.shape[1])))
+    booster.predict(rows, num_threads=1).astype(np.float64).tofile(a.proba_out)
+    out["probaPath"] = a.proba_out
+    out.update(time_predict(booster, xte, a.predict_rows, a.predict_repeats))
     print(json.dumps(out))
 
 
@@ -226,6 +253,14 @@ def main():
     g.add_argument("--proba-out")
     g.add_argument("--predict-rows", type=int, default=0)
     g.add_argument("--predict-repeats", type=int, default=5)
+    li = sub.add_parser("lgb-infer")
+    li.add_argument("--model", required=True)
+    li.add_argument("--data", required=True)
+    li.add_argument("--target", required=True)
+    li.add_argument("--onnx-out", required=True)
+    li.add_argument("--proba-out", required=True)
+    li.add_argument("--predict-rows", type=int, default=20000)
+    li.add_argument("--predict-repeats", type=int, default=5)
     t = sub.add_parser("tpe")
     t.add_argument("--function", choices=["branin", "hartmann6"], required=True)
     t.add_argument("--space", required=True)
@@ -239,7 +274,7 @@ def main():
     s.add_argument("--trials", type=int, required=True)
     a = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", str(getattr(a, "threads", 1)))
-    {"gbdt": cmd_gbdt, "tpe": cmd_tpe, "ask-tell": cmd_ask_tell}[a.cmd](a)
+    {"gbdt": cmd_gbdt, "lgb-infer": cmd_lgb_infer, "tpe": cmd_tpe, "ask-tell": cmd_ask_tell}[a.cmd](a)
 
 
 if __name__ == "__main__":
