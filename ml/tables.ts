@@ -10,9 +10,9 @@
  * with `range` on an int32 column (e.g. a date as days since the epoch) skips the row groups whose
  * statistics exclude the range, so a dataset cache read by date reads only what it needs.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
-import { parquetMetadata, parquetScan, parquetSchema, type FileMetaData } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema, type FileMetaData } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parse as parseCsv } from 'csv-parse/sync';
 
@@ -77,11 +77,17 @@ export async function readTable(file: string, options: ReadTableOptions = {}): P
     return fail(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   if (size === 0) fail(file, 'is empty');
-  const bytes = readFileSync(file);
-  const isParquet = bytes.length >= 8 && bytes.subarray(0, 4).toString('latin1') === 'PAR1';
+  const magic = Buffer.alloc(4);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, magic, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const isParquet = magic.toString('latin1') === 'PAR1';
   const ext = extname(file).toLowerCase();
   if (ext === '.parquet' && !isParquet) fail(file, 'is not a Parquet file (no PAR1 magic bytes)');
-  return isParquet ? readParquet(file, bytes, options) : readCsv(file, bytes, options);
+  return isParquet ? readParquet(file, options) : readCsv(file, readFileSync(file), options);
 }
 
 function selectColumns(file: string, names: string[], options: ReadTableOptions): string[] {
@@ -101,11 +107,13 @@ function isTextColumn(el: { type?: string; converted_type?: string; logical_type
   return annotation === undefined || annotation === 'STRING' || annotation === 'UTF8' || annotation === 'ENUM';
 }
 
-async function readParquet(file: string, bytes: Buffer, options: ReadTableOptions): Promise<Table> {
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+async function readParquet(file: string, options: ReadTableOptions): Promise<Table> {
+  // Read by byte ranges (the footer, then the column chunks wanted): a range read touches only the
+  // row groups it keeps.
+  const buffer = await asyncBufferFromFile(file);
   let metadata: FileMetaData;
   try {
-    metadata = parquetMetadata(buffer);
+    metadata = await parquetMetadataAsync(buffer);
   } catch (err) {
     return fail(file, `is not a readable Parquet file (${(err as Error).message})`);
   }

@@ -212,8 +212,9 @@ describe('wx ml gbdt', { timeout: 120_000 }, () => {
       writeFileSync(p('text-feature.csv'), 'x1,y\n1,a\n2,b\nabc,a\n');
     });
 
-    it.each(cases)('%s', async (_name, args, line) => {
-      const out = p(`refused-${_name.replace(/\W+/g, '-')}`);
+    // Independent processes: run a few at once (each is mostly tsx start-up).
+    it.concurrent.for(cases)('%s', async ([name, args, line], { expect }) => {
+      const out = p(`refused-${name.replace(/\W+/g, '-')}`);
       const res = await wx([...args(), '--out', out]);
       const lines = res.stderr.split('\n').filter(Boolean);
       expect(res.code, `stdout:\n${res.stdout}\nstderr:\n${res.stderr}`).toBe(2);
