@@ -11,7 +11,7 @@
  * (dataset ids or paths, fold settings), never rows.
  */
 import { z } from 'zod';
-import { DomainError, parseWith } from '../../domain/errors';
+import { DomainError, describeValue } from '../../domain/errors';
 import { TrialPruned } from '../../domain/ml/tpe/study';
 import { TEST_PROBLEMS, type TestProblem } from '../../domain/ml/tpe/test-functions';
 import type { Params, SearchSpace } from '../../domain/ml/tpe/types';
@@ -85,6 +85,24 @@ export const OBJECTIVES: ObjectiveRegistry = {
   // reading its data set through ctx.deps by reference.
 };
 
+/**
+ * Options parsed strictly; an error is one line naming the option, e.g.
+ * `objective.options.stepMs: -1 is too small (>= 0)` or `objective.options.stepz: unknown option (expected steps, stepMs)`.
+ */
+export function parseOptions<T>(schema: z.ZodType<T>, value: unknown, what: string, ErrorClass: new (message: string) => DomainError): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const shape = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+    throw new ErrorClass(`${what}.${issue.keys[0]}: unknown option (expected ${shape.length ? shape.join(', ') : 'none'})`);
+  }
+  let got: unknown = value;
+  for (const key of issue.path) got = got !== null && typeof got === 'object' ? (got as Record<PropertyKey, unknown>)[key] : undefined;
+  const field = issue.path.length ? `${what}.${issue.path.join('.')}` : what;
+  throw new ErrorClass(`${field}: ${describeValue(got)} rejected: ${issue.message}`);
+}
+
 export interface ResolvedObjective {
   name: string;
   definition: ObjectiveDefinition<never>;
@@ -100,7 +118,7 @@ export function resolveObjective(spec: ObjectiveSpec, space: SearchSpace, regist
   if (!definition) {
     throw new ObjectiveSpecError(`objective.name: unknown objective ${JSON.stringify(spec.name)} (expected one of ${Object.keys(registry).join(', ')})`);
   }
-  const options = parseWith(definition.options as z.ZodType, spec.options ?? {}, 'objective.options', ObjectiveSpecError) as never;
+  const options = parseOptions(definition.options as z.ZodType, spec.options ?? {}, 'objective.options', ObjectiveSpecError) as never;
   const missing = definition.params(options).filter((p) => !(p in space));
   if (missing.length > 0) {
     throw new ObjectiveSpecError(`space: objective ${spec.name} reads ${missing.join(', ')}, which the search space does not define`);

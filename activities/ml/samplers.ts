@@ -3,7 +3,8 @@
  * Only options that survive JSON are accepted, strictly, so a typo is an error naming the field.
  */
 import { z } from 'zod';
-import { DomainError, parseWith } from '../../domain/errors';
+import { DomainError } from '../../domain/errors';
+import { parseOptions } from './objectives';
 import { RandomSampler } from '../../domain/ml/tpe/random-sampler';
 import { TPESampler } from '../../domain/ml/tpe/tpe-sampler';
 import { MedianPruner } from '../../domain/ml/tpe/median-pruner';
@@ -31,16 +32,16 @@ const medianOptions = z.strictObject({
 
 export function samplerFor(spec: SamplerSpec): Sampler {
   if (spec.kind === 'random') {
-    parseWith(z.strictObject({}), spec.options ?? {}, 'sampler.options', SamplerSpecError);
+    parseOptions(z.strictObject({}), spec.options ?? {}, 'sampler.options', SamplerSpecError);
     return new RandomSampler({ seed: spec.seed });
   }
-  const options = parseWith(tpeOptions, spec.options ?? {}, 'sampler.options', SamplerSpecError);
+  const options = parseOptions(tpeOptions, spec.options ?? {}, 'sampler.options', SamplerSpecError);
   return new TPESampler({ ...options, seed: spec.seed });
 }
 
 /** The pruner, or undefined for { kind: 'none' }. */
 export function prunerFor(spec: PrunerSpec): Pruner | undefined {
   if (spec.kind === 'none') return undefined;
-  const options = parseWith(medianOptions, spec.options ?? {}, 'pruner.options', SamplerSpecError);
+  const options = parseOptions(medianOptions, spec.options ?? {}, 'pruner.options', SamplerSpecError);
   return new MedianPruner(options);
 }
