@@ -112,11 +112,12 @@ export interface MlGbdtResult {
 }
 
 export async function runMlGbdt(args: MlGbdtArgs, deps: { dataDir: string; progress?: (line: string) => void; now?: () => Date }): Promise<MlGbdtResult> {
-  const { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } = await import('node:fs');
+  const { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } = await import('node:fs');
   const { basename, dirname, join, resolve } = await import('node:path');
   const { labelTables, readTable, rowMajor, TableInputError } = await import('../../ml/tables');
   const { parseGbdtParams, InvalidGbdtParamsError } = await import('../../domain/ml/gbdt/params');
   const { trainGbdt } = await import('../../domain/ml/gbdt/train');
+  const { InvalidGbdtDatasetError } = await import('../../domain/ml/gbdt/dataset');
   const { predictProba } = await import('../../domain/ml/gbdt/model');
   const metricsLib = await import('../../domain/ml/metrics');
   const { writeModelFiles } = await import('../../ml/model-files');
@@ -163,7 +164,10 @@ export async function runMlGbdt(args: MlGbdtArgs, deps: { dataDir: string; progr
   }
   const now = deps.now?.() ?? new Date();
   const outDir = resolve(args.out ?? join(deps.dataDir, 'models', `gbdt-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`));
-  if (existsSync(outDir) && readdirSync(outDir).length > 0) throw new UsageError(`--out: ${outDir} exists and is not empty`);
+  if (existsSync(outDir)) {
+    if (!statSync(outDir).isDirectory()) throw new UsageError(`--out: ${outDir} is a file, not a directory`);
+    if (readdirSync(outDir).length > 0) throw new UsageError(`--out: ${outDir} exists and is not empty`);
+  }
 
   // 2. Training.
   const dataset = (set: NonNullable<typeof data.valid>) => ({ x: rowMajor(set), rows: set.rows, featureNames: data.features, y: set.labels });
@@ -171,10 +175,17 @@ export async function runMlGbdt(args: MlGbdtArgs, deps: { dataDir: string; progr
   const validSet = data.valid ? dataset(data.valid) : undefined;
   const every = Math.max(1, Math.round(params.numIterations / 20));
   const started = performance.now();
-  const trained = trainGbdt(trainSet, params, {
-    ...(validSet ? { valid: validSet } : {}),
-    ...(deps.progress ? { onIteration: progressLine(deps.progress, every, params.numIterations) } : {}),
-  });
+  let trained: ReturnType<typeof trainGbdt>;
+  try {
+    trained = trainGbdt(trainSet, params, {
+      ...(validSet ? { valid: validSet } : {}),
+      ...(deps.progress ? { onIteration: progressLine(deps.progress, every, params.numIterations) } : {}),
+    });
+  } catch (err) {
+    // The trainer's own checks of the parameters and rows (those the checks above do not repeat).
+    if (err instanceof InvalidGbdtParamsError || err instanceof InvalidGbdtDatasetError) throw new UsageError(err.message);
+    throw err;
+  }
   const trainingSeconds = (performance.now() - started) / 1000;
   const { model } = trained;
 

@@ -201,6 +201,7 @@ describe('wx ml gbdt', { timeout: 120_000 }, () => {
       ['a feature value that is not a number', () => ['--train', p('text-feature.csv'), '--target', 'y'], /^wx: .*text-feature\.csv: column "x1", row 3 \(line 4\): "abc" is not a number/],
       ['an unknown objective', () => [...base(), '--objective', 'regression'], /^wx: --objective: "regression" is not one of binary, multiclass, ordinal$/],
       ['no --target', () => ['--train', p('bin-train.parquet')], /^wx: --target COL is required$/],
+      ['monotone constraints for the wrong number of features', () => [...base(), '--params', '{"monotoneConstraints":[1,0]}'], /^wx: --params monotoneConstraints: has 2 entries for 4 features \(x1, x2, x3, x4\)$/],
     ];
 
     beforeAll(() => {
