@@ -18,6 +18,12 @@ export interface PredictorOptions {
   featureNames?: readonly string[];
   /** onnxruntime intra-op threads (default 1). */
   intraOpNumThreads?: number;
+  /**
+   * Largest batch handed to onnxruntime in one run (default 8192). Its run is synchronous native code
+   * on the calling thread, so a 100k-row batch in one piece would block the event loop (Temporal
+   * heartbeats, the trader's timers) for seconds; chunks yield between runs.
+   */
+  maxRowsPerRun?: number;
 }
 
 const firstLine = (e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0]!.trim();
@@ -32,6 +38,7 @@ export class Predictor {
     readonly numClasses: number,
     /** The exporter's wx.model_hash (sha256 of model.json when written by writeModelFiles), if any. */
     readonly modelHash: string | undefined,
+    private readonly maxRowsPerRun: number,
   ) {}
 
   get numFeatures(): number {
@@ -64,6 +71,8 @@ export class Predictor {
     const numClasses = Number(field(META.numClasses));
     if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`predictor: ${source}: ${META.numClasses} ${JSON.stringify(meta.get(META.numClasses))} is not an integer >= 2`);
     if (options.featureNames) checkFeatureOrder(options.featureNames, featureNames, source);
+    const maxRowsPerRun = options.maxRowsPerRun ?? 8192;
+    if (!Number.isInteger(maxRowsPerRun) || maxRowsPerRun < 1) throw new RangeError(`predictor: maxRowsPerRun ${maxRowsPerRun} is not a positive integer`);
 
     let session: ort.InferenceSession;
     try {
@@ -79,7 +88,7 @@ export class Predictor {
     for (const name of [PROBABILITIES_NAME, RAW_NAME]) {
       if (!session.outputNames.includes(name)) throw new Error(`predictor: ${source} has no output "${name}" (outputs: ${session.outputNames.join(', ')})`);
     }
-    return new Predictor(session, source, featureNames, objective as Objective, numClasses, meta.get(META.modelHash));
+    return new Predictor(session, source, featureNames, objective as Objective, numClasses, meta.get(META.modelHash), maxRowsPerRun);
   }
 
   /** Exports a model in memory and loads it (e.g. a backtest holding the GbdtModel rather than its files). */
@@ -117,7 +126,20 @@ export class Predictor {
     if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`predictor: rows ${rows} is not a non-negative integer`);
     if (x.length !== rows * F) throw new RangeError(`predictor: input has ${x.length} values for ${rows} rows; the model takes ${F} features per row (want ${rows * F})`);
     if (rows === 0) return new Float32Array(0);
-    const out = await this.session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [rows, F]) }, [output]);
+    if (rows <= this.maxRowsPerRun) return this.runOnce(x, rows, output);
+    let result: Float32Array | undefined;
+    for (let r = 0; r < rows; r += this.maxRowsPerRun) {
+      const n = Math.min(this.maxRowsPerRun, rows - r);
+      const part = await this.runOnce(x.subarray(r * F, (r + n) * F), n, output);
+      const width = part.length / n;
+      result ??= new Float32Array(rows * width);
+      result.set(part, r * width);
+    }
+    return result!;
+  }
+
+  private async runOnce(x: Float32Array, rows: number, output: string): Promise<Float32Array> {
+    const out = await this.session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [rows, this.featureNames.length]) }, [output]);
     return out[output]!.data as Float32Array;
   }
 }

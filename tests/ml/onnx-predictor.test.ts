@@ -76,6 +76,18 @@ describe('Predictor', () => {
     expect(await message(Predictor.load(path, { featureNames: ['f0', 'f1', 'f2', 'f3'] }))).toMatch(/featureNames\[4\] is null but .*model\.onnx has "f4" there \(4 names given, model has 5\)$/);
   });
 
+  it('a batch larger than maxRowsPerRun runs in chunks with the same result', async () => {
+    const p = await Predictor.load(bytes, { maxRowsPerRun: 7 });
+    try {
+      const x = randomRows(seedrandom('chunks'), 45, 5, 0.25);
+      expect(Array.from(await p.predict(x, 45))).toEqual(Array.from(await predictor.predict(x, 45)));
+      expect(Array.from(await p.predictRaw(x, 45))).toEqual(Array.from(await predictor.predictRaw(x, 45)));
+    } finally {
+      await p.close();
+    }
+    expect(await message(Predictor.load(bytes, { maxRowsPerRun: 0 }))).toBe('predictor: maxRowsPerRun 0 is not a positive integer');
+  });
+
   it('fromModel exports in memory and predicts the same', async () => {
     const p = await Predictor.fromModel(model, { treeOperator: 'TreeEnsembleRegressor', featureNames: model.featureNames });
     try {
