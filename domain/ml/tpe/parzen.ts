@@ -8,7 +8,9 @@
  * parameters get a smoothed one-hot kernel.
  */
 import { choiceIndex } from './rng';
-import { logGaussMass, normLogPdf, truncnormPpf } from './truncnorm';
+import { logGaussMass, truncnormPpf } from './truncnorm';
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 import type { Distribution, Rng } from './types';
 
 const EPS = 1e-12;
@@ -37,6 +39,15 @@ interface NumericalKernels {
   sigma: Float64Array;
   /** log of each kernel's mass inside [adaptedLow, adaptedHigh] (the truncation normaliser). */
   logZ: Float64Array;
+  /** logZ + log(sigma): the continuous density's normaliser. */
+  logNorm: Float64Array;
+  /**
+   * Kernel -> index of its distinct (mu, sigma) pair. Observations of int parameters repeat, and
+   * repeated ones get the same clipped sigma, so grid masses are computed once per pair.
+   */
+  pairOf: Int32Array;
+  pairMu: Float64Array;
+  pairSigma: Float64Array;
   adaptedLow: number;
   adaptedHigh: number;
   log: boolean;
@@ -83,7 +94,32 @@ function numericalKernels(obs: Float64Array, d: Exclude<Distribution, { type: 'c
   sigmas[n] = high - low;
   const logZ = new Float64Array(n + 1);
   for (let k = 0; k <= n; k++) logZ[k] = logGaussMass((low - mus[k]!) / sigmas[k]!, (high - mus[k]!) / sigmas[k]!);
-  return { kind: 'numerical', mu: mus, sigma: sigmas, logZ, adaptedLow: low, adaptedHigh: high, log: d.log, step, low: d.low, high: d.high };
+  const logNorm = logZ.map((z, k) => z + Math.log(sigmas[k]!));
+  const pairIndex = new Map<string, number>();
+  const pairOf = new Int32Array(n + 1);
+  const pairMu: number[] = [];
+  const pairSigma: number[] = [];
+  for (let k = 0; k <= n; k++) {
+    const key = `${mus[k]}|${sigmas[k]}`;
+    let u = pairIndex.get(key);
+    if (u === undefined) {
+      u = pairMu.length;
+      pairIndex.set(key, u);
+      pairMu.push(mus[k]!);
+      pairSigma.push(sigmas[k]!);
+    }
+    pairOf[k] = u;
+  }
+  return {
+    kind: 'numerical',
+    mu: mus,
+    sigma: sigmas,
+    logZ,
+    logNorm,
+    pairOf,
+    pairMu: Float64Array.from(pairMu),
+    pairSigma: Float64Array.from(pairSigma),
+    adaptedLow: low, adaptedHigh: high, log: d.log, step, low: d.low, high: d.high };
 }
 
 function categoricalKernels(obs: Float64Array, nChoices: number, p: ParzenParameters): CategoricalKernels {
@@ -146,41 +182,66 @@ export class ParzenEstimator {
   logPdf(samples: readonly Float64Array[]): Float64Array {
     const size = samples[0]?.length ?? 0;
     const nk = this.weights.length;
-    const out = new Float64Array(size);
-    const terms = new Float64Array(nk);
-    for (let s = 0; s < size; s++) {
-      for (let k = 0; k < nk; k++) terms[k] = this.logWeights[k]!;
-      this.kernels.forEach((kern, i) => {
-        const x = samples[i]![s]!;
-        if (kern.kind === 'categorical') {
-          for (let k = 0; k < nk; k++) terms[k] = terms[k]! + Math.log(kern.probs[k]![x]!);
-          return;
+    // terms[s * nk + k]: log weight of kernel k plus its log density at sample s, summed over parameters.
+    const terms = new Float64Array(size * nk);
+    for (let s = 0; s < size; s++) terms.set(this.logWeights, s * nk);
+    this.kernels.forEach((kern, i) => {
+      const xs = samples[i]!;
+      if (kern.kind === 'categorical') {
+        const logProbs = kern.probs.map((row) => row.map(Math.log));
+        for (let s = 0; s < size; s++) {
+          const x = xs[s]!;
+          const base = s * nk;
+          for (let k = 0; k < nk; k++) terms[base + k] = terms[base + k]! + logProbs[k]![x]!;
         }
-        if (kern.step === 0) {
-          const xt = kern.log ? Math.log(x) : x;
-          for (let k = 0; k < nk; k++) {
-            const sigma = kern.sigma[k]!;
-            const inside = xt >= kern.adaptedLow && xt <= kern.adaptedHigh;
-            terms[k] = terms[k]! + (inside ? normLogPdf((xt - kern.mu[k]!) / sigma) - kern.logZ[k]! - Math.log(sigma) : -Infinity);
+        return;
+      }
+      const { mu, sigma, logNorm, logZ } = kern;
+      if (kern.step === 0) {
+        for (let s = 0; s < size; s++) {
+          const xt = kern.log ? Math.log(xs[s]!) : xs[s]!;
+          const base = s * nk;
+          if (!(xt >= kern.adaptedLow && xt <= kern.adaptedHigh)) {
+            for (let k = 0; k < nk; k++) terms[base + k] = -Infinity;
+            continue;
           }
-          return;
+          for (let k = 0; k < nk; k++) {
+            const z = (xt - mu[k]!) / sigma[k]!;
+            terms[base + k] = terms[base + k]! - 0.5 * z * z - LOG_SQRT_2PI - logNorm[k]!;
+          }
         }
-        const left = kern.log ? Math.log(x - kern.step / 2) : x - kern.step / 2;
-        const right = kern.log ? Math.log(x + kern.step / 2) : x + kern.step / 2;
-        for (let k = 0; k < nk; k++) {
-          const mu = kern.mu[k]!;
-          const sigma = kern.sigma[k]!;
-          terms[k] = terms[k]! + logGaussMass((left - mu) / sigma, (right - mu) / sigma) - kern.logZ[k]!;
+        return;
+      }
+      // Grid values repeat among candidates: compute each cell's masses once (Optuna dedups too).
+      const cells = new Map<number, Float64Array>();
+      for (let s = 0; s < size; s++) {
+        const x = xs[s]!;
+        let cell = cells.get(x);
+        if (cell === undefined) {
+          const left = kern.log ? Math.log(x - kern.step / 2) : x - kern.step / 2;
+          const right = kern.log ? Math.log(x + kern.step / 2) : x + kern.step / 2;
+          const { pairMu, pairSigma, pairOf } = kern;
+          const perPair = new Float64Array(pairMu.length);
+          for (let u = 0; u < pairMu.length; u++) perPair[u] = logGaussMass((left - pairMu[u]!) / pairSigma[u]!, (right - pairMu[u]!) / pairSigma[u]!);
+          cell = new Float64Array(nk);
+          for (let k = 0; k < nk; k++) cell[k] = perPair[pairOf[k]!]! - logZ[k]!;
+          cells.set(x, cell);
         }
-      });
+        const base = s * nk;
+        for (let k = 0; k < nk; k++) terms[base + k] = terms[base + k]! + cell[k]!;
+      }
+    });
+    const out = new Float64Array(size);
+    for (let s = 0; s < size; s++) {
+      const base = s * nk;
       let max = -Infinity;
-      for (let k = 0; k < nk; k++) if (terms[k]! > max) max = terms[k]!;
+      for (let k = 0; k < nk; k++) if (terms[base + k]! > max) max = terms[base + k]!;
       if (max === -Infinity) {
         out[s] = -Infinity;
         continue;
       }
       let sum = 0;
-      for (let k = 0; k < nk; k++) sum += Math.exp(terms[k]! - max);
+      for (let k = 0; k < nk; k++) sum += Math.exp(terms[base + k]! - max);
       out[s] = Math.log(sum) + max;
     }
     return out;
