@@ -118,7 +118,8 @@ export async function tuneWorkflow(raw: TuneInput): Promise<TuneProgress> {
   };
 
   const slot = async (): Promise<void> => {
-    while (!fatal && progress.done + inFlight < input.trials && issued < input.continueAsNewEvery) {
+    // The server suggests continuing as new when the history grows large (e.g. big parameter maps).
+    while (!fatal && progress.done + inFlight < input.trials && issued < input.continueAsNewEvery && !workflowInfo().continueAsNewSuggested) {
       if (state.failures >= maxFailed) {
         fatal = `${state.failures} trials failed (maxFailedTrials ${maxFailed})`;
         return;
