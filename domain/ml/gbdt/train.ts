@@ -223,6 +223,8 @@ export function trainGbdt(train: GbdtDataset, paramsInput: GbdtParamsInput | Gbd
     shared.set(bins);
     bins = shared;
   }
+  const colBins = bins instanceof Uint8Array ? new Uint8Array(bins.length) : new Uint16Array(bins.length);
+  for (let r = 0; r < n; r++) for (let f = 0; f < F; f++) colBins[f * n + r] = bins[r * F + f]!;
   const validBins = valid ? binMatrix(mapper, valid.x, valid.rows) : undefined;
   const nanBin = Int32Array.from(mapper.numBins, (nb) => nb - 1);
 
@@ -259,10 +261,10 @@ export function trainGbdt(train: GbdtDataset, paramsInput: GbdtParamsInput | Gbd
   let bestLoss = Infinity;
   let bestThresholds = obj.thresholds?.();
   try {
-    builder = backend ? backend.create({ bins, features: F, offset: mapper.offset, totalBins: mapper.totalBins }) : singleThreadBuilder({ bins, features: F, offset: mapper.offset, totalBins: mapper.totalBins });
+    builder = backend ? backend.create({ bins, features: F, offset: mapper.offset, totalBins: mapper.totalBins, stride256: mapper.stride256 }) : singleThreadBuilder({ bins, features: F, offset: mapper.offset, totalBins: mapper.totalBins, stride256: mapper.stride256 });
     const grower = new TreeGrower(
       mapper,
-      bins,
+      colBins,
       builder,
       {
         numLeaves: params.numLeaves,

@@ -74,11 +74,12 @@ export class TreeGrower {
 
   constructor(
     private readonly mapper: BinMapper,
-    private readonly bins: Uint8Array | Uint16Array,
+    /** Bins column-major (feature f at f*rows): a leaf's rows (increasing) read one feature nearly sequentially. */
+    private readonly colBins: Uint8Array | Uint16Array,
     private readonly builder: HistogramBuilder,
     private readonly p: TreeParams,
     private readonly monotone: Int8Array,
-    rows: number,
+    private readonly rows: number,
     allocHist: (n: number) => Float64Array,
   ) {
     const L = p.numLeaves;
@@ -213,16 +214,16 @@ export class TreeGrower {
     // Stable in-place partition: left rows compacted forwards, right rows via tmp.
     const start = this.lStart[l]!;
     const end = this.lEnd[l]!;
-    const F = this.mapper.features;
     const nanBin = this.mapper.numBins[f]! - 1;
-    const bins = this.bins;
+    const col = this.colBins.subarray(f * this.rows, (f + 1) * this.rows);
     const tmp = this.tmp;
     let w = start;
     let nr = 0;
+    const nanLeft = dl === 1;
     for (let i = start; i < end; i++) {
       const row = idx[i]!;
-      const b = bins[row * F + f]!;
-      if (b === nanBin ? dl === 1 : b <= thr) idx[w++] = row;
+      const b = col[row]!;
+      if (b === nanBin ? nanLeft : b <= thr) idx[w++] = row;
       else tmp[nr++] = row;
     }
     for (let i = 0; i < nr; i++) idx[w + i] = tmp[i]!;

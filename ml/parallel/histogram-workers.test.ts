@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { binarySet, multiclassSet } from '../../domain/ml/gbdt/synthetic';
+import { trainGbdt } from '../../domain/ml/gbdt/train';
+import { workerHistogramBackend } from './histogram-workers';
+import { trainGbdtThreaded } from './train';
+
+describe('worker-thread histograms', () => {
+  it('train the bit-identical model of the single-thread kernel (binary, NaN, bagging)', () => {
+    const d = binarySet(20000, 3, 10);
+    for (let i = 0; i < d.x.length; i += 9) d.x[i] = NaN;
+    const params = { objective: 'binary', numIterations: 15, numLeaves: 31, baggingFraction: 0.8, baggingFreq: 1, seed: 4 } as const;
+    const single = JSON.stringify(trainGbdt(d, params).model);
+    // minRowsParallel 1: every histogram goes through the workers.
+    const threaded = JSON.stringify(trainGbdt(d, params, { histogram: workerHistogramBackend({ threads: 2, minRowsParallel: 1 }) }).model);
+    expect(threaded).toBe(single);
+  });
+
+  it('numThreads selects the backend (multiclass, three threads)', () => {
+    const d = multiclassSet(12000, 5, 9);
+    const params = { objective: 'multiclass', numClasses: 3, numIterations: 8, numLeaves: 15 } as const;
+    const single = JSON.stringify(trainGbdt(d, params).model);
+    const threaded = JSON.stringify(trainGbdtThreaded(d, { ...params, numThreads: 3 }).model);
+    // params are stored in the model: only numThreads differs.
+    expect(threaded.replace('"numThreads":3', '"numThreads":1')).toBe(single);
+  });
+
+  it('rejects fewer than two threads', () => {
+    expect(() => workerHistogramBackend({ threads: 1 })).toThrow('threads: must be an integer >= 2, got 1');
+  });
+});
