@@ -16,6 +16,8 @@ export interface BenchBackend {
 
 export async function histogramBackend(threads: number): Promise<BenchBackend> {
   const single: BenchBackend = { backend: undefined, threads: 1, close: async () => {} };
-  if (threads <= 1 || !existsSync(join(PROJECT_ROOT, 'ml', 'parallel'))) return single;
-  return single;
+  if (threads <= 1 || !existsSync(join(PROJECT_ROOT, 'ml', 'parallel', 'histogram-workers.ts'))) return single;
+  const { workerHistogramBackend } = await import('../ml/parallel/histogram-workers');
+  // trainGbdt closes the backend (its worker threads) when training ends, also on error.
+  return { backend: workerHistogramBackend({ threads }), threads, close: async () => {} };
 }
