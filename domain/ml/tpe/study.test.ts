@@ -158,6 +158,31 @@ describe('optimize', () => {
     expect(trials.map((t) => t.state)).toEqual(['complete', 'fail', 'complete', 'fail', 'complete', 'fail']);
   });
 
+  it('a storage failure stops the run after the trials in flight finish, and is rethrown', async () => {
+    class FlakyStorage extends InMemoryStudyStorage {
+      override async updateTrial(number: number, update: Parameters<InMemoryStudyStorage['updateTrial']>[1]): Promise<void> {
+        if (number === 5 && update.state !== undefined) throw new Error('connection lost');
+        return super.updateTrial(number, update);
+      }
+    }
+    const study = createStudy({ space: BRANIN_SPACE, sampler: new RandomSampler({ seed: 1 }), storage: new FlakyStorage() });
+    let inFlight = 0;
+    const run = study.optimize(
+      async (t) => {
+        inFlight++;
+        for (let i = 0; i < 3; i++) await tick();
+        inFlight--;
+        return objective(t.params);
+      },
+      { trials: 40, parallel: 3 },
+    );
+    await expect(run).rejects.toThrow('connection lost');
+    expect(inFlight).toBe(0);
+    const trials = await study.trials();
+    expect(trials.length).toBeLessThan(10);
+    expect(trials.filter((t) => t.state === 'running').map((t) => t.number)).toEqual([5]);
+  });
+
   it('rejects bad counts', async () => {
     const study = createStudy({ space: BRANIN_SPACE });
     await expect(study.optimize((t) => objective(t.params), { trials: -1 })).rejects.toThrow('trials: expected a non-negative integer, got -1');

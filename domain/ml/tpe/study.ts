@@ -162,23 +162,31 @@ export function createStudy(options: StudyOptions): Study {
       if (!Number.isInteger(parallel) || parallel < 1) throw new StudyError(`parallel: expected a positive integer, got ${parallel}`);
       let started = 0;
       let firstError: { error: unknown } | undefined;
+      const runOne = async (): Promise<void> => {
+        const trial = await study.ask();
+        let result: TellResult;
+        let thrown: { error: unknown } | undefined;
+        try {
+          result = await objective(trial);
+        } catch (error) {
+          if (error instanceof TrialPruned) result = { state: 'pruned' };
+          else {
+            result = { state: 'fail' };
+            thrown = { error };
+          }
+        }
+        await study.tell(trial.number, result);
+        if (thrown !== undefined && !opts.continueOnError) firstError ??= thrown;
+      };
       const lane = async (): Promise<void> => {
         while (started < total && firstError === undefined) {
           started++;
-          const trial = await study.ask();
-          let result: TellResult;
-          let thrown: { error: unknown } | undefined;
           try {
-            result = await objective(trial);
+            await runOne();
           } catch (error) {
-            if (error instanceof TrialPruned) result = { state: 'pruned' };
-            else {
-              result = { state: 'fail' };
-              thrown = { error };
-            }
+            // A storage failure: stop asking, let the other lanes finish their trials, then rethrow.
+            firstError ??= { error };
           }
-          await study.tell(trial.number, result);
-          if (thrown !== undefined && !opts.continueOnError) firstError ??= thrown;
         }
       };
       await Promise.all(Array.from({ length: Math.min(parallel, Math.max(total, 1)) }, lane));
