@@ -35,6 +35,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../lib/logger';
 import type { CandleRow, MarketRow, OrderbookSnapshot, SeriesRow, TradeRow } from '../schemas/records';
+import { candleRowsFast, tradesPageFast } from './kalshi-fast';
 import { HttpClient, NonRetryableHttpError, type Query } from './http';
 import {
   fillMissingStrikes,
@@ -173,16 +174,18 @@ export class KalshiClient {
     return this.http.getJson(path, query, schema);
   }
 
-  /** Follows `cursor` until the API returns an empty one. */
+  /** Follows `cursor` until the API returns an empty one; `fast` decodes a page without zod when it can. */
   private async *paginate<T>(
     path: string,
     query: Query,
     schema: z.ZodType<{ items: T[]; cursor: string }>,
+    fast?: (body: unknown) => { items: T[]; cursor: string } | undefined,
   ): AsyncGenerator<T> {
     let cursor: string | undefined;
     const seen = new Set<string>();
     for (;;) {
-      const page = await this.get(path, { ...query, cursor }, schema);
+      const q = { ...query, cursor };
+      const page = fast ? await this.http.getJsonFast(path, q, fast, schema, (p) => p) : await this.get(path, q, schema);
       yield* page.items;
       if (!page.cursor) return;
       // A cursor that repeats would loop forever: a server bug, not something to retry.
@@ -328,7 +331,7 @@ export class KalshiClient {
     for (const r of ranges) {
       if (r.min !== undefined && r.max !== undefined && r.min >= r.max) continue;
       const query: Query = { ticker: params.ticker, min_ts: r.min, max_ts: r.max, limit };
-      for await (const t of this.paginate(r.path, query, TradesPageSchema)) {
+      for await (const t of this.paginate(r.path, query, TradesPageSchema, tradesPageFast)) {
         if (seen.has(t.tradeId)) continue;
         seen.add(t.tradeId);
         if (params.minTs && t.createdTime.getTime() < params.minTs.getTime()) continue;
@@ -358,19 +361,20 @@ export class KalshiClient {
       const ce = Math.min(endSec, cs + chunkSec);
       // Buckets starting in [cs, ce) end in [cs + p, ce + p - 1].
       const query: Query = { start_ts: cs + periodSec, end_ts: ce + periodSec - 1, period_interval: p };
-      let body: z.infer<typeof CandlesResponseSchema>;
+      const page = (path: string) =>
+        this.http.getJsonFast(path, query, (b) => candleRowsFast(b, ticker, p), CandlesResponseSchema, (r) => (r.candlesticks ?? []).map((c) => candleRowFromWire(c, ticker, p)));
+      let rows: CandleRow[];
       try {
-        body = await this.get(useHistorical ? histPath : livePath, query, CandlesResponseSchema);
+        rows = await page(useHistorical ? histPath : livePath);
       } catch (e) {
         if (!isNotFound(e) || switched) throw e;
         // The market is on the other tier (e.g. it moved to /historical since we last looked).
         switched = true;
         useHistorical = !useHistorical;
         this.tierOf.set(ticker, useHistorical ? 'historical' : 'live');
-        body = await this.get(useHistorical ? histPath : livePath, query, CandlesResponseSchema);
+        rows = await page(useHistorical ? histPath : livePath);
       }
-      for (const c of body.candlesticks ?? []) {
-        const row = candleRowFromWire(c, ticker, p);
+      for (const row of rows) {
         const t = row.bucketStart.getTime();
         if (t >= cs * 1000 && t < ce * 1000) byStart.set(t, row);
       }
