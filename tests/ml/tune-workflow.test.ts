@@ -12,6 +12,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createDb } from '../../db/client';
 import { createLogger } from '../../lib/logger';
 import { createWorkers, installTemporalRuntimeLogger } from '../../workers/host';
+import { createTuneActivities } from '../../activities/ml/tune';
+import { OBJECTIVES, type ObjectiveRegistry } from '../../activities/ml/objectives';
 import type { Config } from '../../temporal.config';
 import { tuneWorkflowId, type TuneInput, type TuneProgress } from '../../schemas/tune';
 import { tuneProgressQuery, type tuneWorkflow } from '../../workflows/tune';
@@ -28,6 +30,8 @@ describe('tuneWorkflow (real dev server, real PostgreSQL, TPE)', () => {
   let db: ReturnType<typeof createDb>;
   let config: Config;
   let workers: Worker[];
+  /** A second ML queue whose worker also knows a flaky and a broken objective. */
+  let flakyConfig: Config;
   let running: Promise<void>;
   let stop: () => void;
 
@@ -36,7 +40,24 @@ describe('tuneWorkflow (real dev server, real PostgreSQL, TPE)', () => {
     [env, database] = await Promise.all([startDevServer(), freshDatabase('wx_tune')]);
     db = createDb(database.url, { log });
     config = tuneTestConfig().config;
-    workers = await createWorkers({ config, roles: ['ml'], connection: env.nativeConnection, deps: { db: db.db, pool: db.pool, log, config } });
+    const deps = { db: db.db, pool: db.pool, log, config };
+    workers = await createWorkers({ config, roles: ['ml'], connection: env.nativeConnection, deps });
+    flakyConfig = tuneTestConfig().config;
+    const objectives: ObjectiveRegistry = {
+      ...OBJECTIVES,
+      // Fails on the left half of the space: those trials fail, and their budget goes to new trials.
+      flaky: {
+        ...OBJECTIVES.branin!,
+        run: async (params, options, ctx) => {
+          if ((params.x1 as number) < 2.5) throw new Error(`flaky: x1 ${params.x1} < 2.5`);
+          return OBJECTIVES.branin!.run(params, options, ctx);
+        },
+      },
+      broken: { ...OBJECTIVES.branin!, run: async () => Promise.reject(new Error('broken objective')) },
+    };
+    workers.push(
+      ...(await createWorkers({ config: flakyConfig, roles: ['ml'], connection: env.nativeConnection, deps, activityOverrides: { ml: createTuneActivities(deps, { objectives }) } })),
+    );
     const until = new Promise<void>((resolve) => (stop = resolve));
     running = Promise.all(workers.map((w) => w.runUntil(until))).then(() => undefined);
   });
@@ -62,6 +83,9 @@ describe('tuneWorkflow (real dev server, real PostgreSQL, TPE)', () => {
       expect(Object.keys(t.intermediate_values).sort()).toEqual(['0', '1', '2']);
       expect(Object.values(t.intermediate_values)).toEqual([t.value, t.value, t.value]);
       expect(t.ask_key).toMatch(/^tune\/resume\//);
+      // Who ran it, in which attempt of its run activity.
+      expect(t.worker).toMatch(/:\d+$/);
+      expect(t.attempt).toBe(1);
     }
     const bestValue = Math.min(...before.map((t) => t.value!));
     expect(first.best?.value).toBe(bestValue);
@@ -94,6 +118,32 @@ describe('tuneWorkflow (real dev server, real PostgreSQL, TPE)', () => {
     expect(await trialRows(database.url, 'fixed-space')).toEqual(before);
     const [study] = await sqlQuery<{ requested_trials: number }>(database.url, `select requested_trials from ml.study where name = 'fixed-space'`);
     expect(study!.requested_trials).toBe(2);
+  });
+
+  it('fails a trial whose objective throws and issues its budget again; too many failures fail the study', async () => {
+    const runOn = (input: TuneInput) =>
+      env.client.workflow.execute<typeof tuneWorkflow>('tuneWorkflow', { workflowId: tuneWorkflowId(input.study), taskQueue: flakyConfig.temporal.taskQueues.ml, args: [input] });
+    const flaky = await runOn({ ...braninStudy('flaky', 5), objective: { name: 'flaky', options: {} }, sampler: { kind: 'random', seed: 4, options: {} } });
+    const rows = await trialRows(database.url, 'flaky');
+    const failed = rows.filter((t) => t.state === 'fail');
+    expect(flaky).toMatchObject({ status: 'done', done: 5, complete: 5, failed: failed.length });
+    expect(failed.length).toBeGreaterThan(0);
+    for (const t of failed) {
+      expect(t.params.x1 as number).toBeLessThan(2.5);
+      expect(t.error).toContain('flaky: x1');
+    }
+    for (const t of rows.filter((r) => r.state === 'complete')) expect(t.params.x1 as number).toBeGreaterThanOrEqual(2.5);
+    expect(rows).toHaveLength(5 + failed.length);
+
+    const err = await runOn({ ...braninStudy('broken', 5), objective: { name: 'broken', options: {} }, maxFailedTrials: 4, parallelism: 1 }).catch((e: unknown) => e);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('StudyFailed');
+    expect(cause.message).toBe('study broken: 4 trials failed (maxFailedTrials 4)');
+    expect((cause.details?.[0] as TuneProgress).status).toBe('failed');
+    const broken = await trialRows(database.url, 'broken');
+    expect(broken.map((t) => t.state)).toEqual(['fail', 'fail', 'fail', 'fail']);
+    const [study] = await sqlQuery<{ status: string }>(database.url, `select status from ml.study where name = 'broken'`);
+    expect(study!.status).toBe('failed');
   });
 
   it('rejects an unknown objective and bad objective options before writing anything', async () => {
