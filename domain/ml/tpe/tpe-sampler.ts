@@ -101,19 +101,14 @@ export class TPESampler implements Sampler {
     }
     const searched = names.filter((name) => !isSingle(space[name]!));
     for (const name of names) if (isSingle(space[name]!)) params[name] = sampleUniform(space[name]!, () => 0);
-    const pool = others.filter((t) => t.state === 'complete' || t.state === 'pruned' || (this.constantLiar && t.state === 'running'));
-    const nFinished = pool.filter((t) => t.state !== 'running').length;
-    const { below, above } = splitTrials(pool, this.gamma(nFinished), direction);
     const groups = this.multivariate ? [searched] : searched.map((name) => [name]);
-    groups.forEach((group) => {
-      if (group.length === 0) return;
+    for (const group of groups) {
+      if (group.length === 0) continue;
       const rng = rngFor(this.seed, 'tpe', number, this.multivariate ? '' : group[0]!);
-      const dists = group.map((name) => space[name]!);
-      const l = new ParzenEstimator(observations(below, group, dists), dists, this.parzen);
-      const gEst = new ParzenEstimator(observations(above, group, dists), dists, this.parzen);
+      const { l, g } = this.estimators(space, group, others, direction);
       const candidates = l.sample(rng, this.nEiCandidates);
       const ll = l.logPdf(candidates);
-      const lg = gEst.logPdf(candidates);
+      const lg = g.logPdf(candidates);
       let best = 0;
       let bestScore = -Infinity;
       for (let i = 0; i < this.nEiCandidates; i++) {
@@ -126,8 +121,25 @@ export class TPESampler implements Sampler {
       group.forEach((name, j) => {
         params[name] = toExternal(space[name]!, candidates[j]![best]!);
       });
-    });
+    }
     return params;
+  }
+
+  /**
+   * The good/bad split of the history (the trial being sampled left out by the caller) and the two
+   * Parzen estimators over the named parameters: l(x) from the good trials, g(x) from the rest.
+   */
+  estimators(space: SearchSpace, names: readonly string[], trials: readonly FrozenTrial[], direction: Direction): { below: FrozenTrial[]; above: FrozenTrial[]; l: ParzenEstimator; g: ParzenEstimator } {
+    const pool = trials.filter((t) => t.state === 'complete' || t.state === 'pruned' || (this.constantLiar && t.state === 'running'));
+    const nFinished = pool.filter((t) => t.state !== 'running').length;
+    const { below, above } = splitTrials(pool, this.gamma(nFinished), direction);
+    const dists = names.map((name) => space[name]!);
+    return {
+      below,
+      above,
+      l: new ParzenEstimator(observations(below, names, dists), dists, this.parzen),
+      g: new ParzenEstimator(observations(above, names, dists), dists, this.parzen),
+    };
   }
 }
 
