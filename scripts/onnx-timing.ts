@@ -41,7 +41,7 @@ const chunked = (p: Predictor) => async () => {
 };
 const methods: [string, () => unknown][] = [['TypeScript predictProba', () => predictProba(model, x, ROWS)]];
 for (const [op, p] of predictors) {
-  methods.push([`onnxruntime-node ${op}`, () => p.predict(x, ROWS)]);
+  methods.push([`onnxruntime-node ${op} (Predictor, 8192-row runs)`, () => p.predict(x, ROWS)]);
   methods.push([`onnxruntime-node ${op}, ${CHUNK}-row chunks`, chunked(p)]);
 }
 
