@@ -6,6 +6,14 @@
  * One intra-op thread by default: batch work gets its parallelism from running several workers, and
  * the trader's single rows gain nothing from a thread pool (handing a row to the pool costs more than
  * walking 300 trees).
+ *
+ *   const { predictor } = await loadModelDir(dir, { featureNames });   // ml/model-files.ts: checks the pair
+ *   const p = await predictor.predict(x, rows);      // Float32Array rows × numClasses
+ *   const one = await predictor.predictOne(row);     // numClasses values
+ *   await predictor.close();
+ *
+ * onnxruntime-node has no synchronous API, so every prediction is a Promise (its native run itself
+ * is synchronous on this thread; see maxRowsPerRun).
  */
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
