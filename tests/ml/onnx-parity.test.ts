@@ -119,6 +119,18 @@ describe('TypeScript predictProba vs onnxruntime-node', () => {
     }
   });
 
+  it('a multiclass model whose last class has no tree (its score is the base score)', async () => {
+    const rng = seedrandom('class without trees');
+    const m = randomModel(rng, { objective: 'multiclass', numFeatures: 4, numClasses: 3, trees: 12, leaves: 5 });
+    const pruned = { ...m, trees: m.trees.filter((t) => t.output !== 2) };
+    const x = randomRows(rng, 500, 4, 0.2);
+    const ref = predictProba(pruned, x, 500);
+    for (const op of TREE_OPERATORS) {
+      const { proba } = await onnxProba(pruned, op, x, 500);
+      expect(maxAbsDiff(proba, ref), op).toBeLessThan(TOL);
+    }
+  });
+
   it('a model with no trees predicts its base score', async () => {
     const m: GbdtModel = {
       format: 'wx-gbdt',
