@@ -83,7 +83,7 @@ export class TreeGrower {
     allocHist: (n: number) => Float64Array,
   ) {
     const L = p.numLeaves;
-    this.histSize = mapper.totalBins * 3;
+    this.histSize = mapper.totalBins * 2;
     // A histogram per leaf that may still split, plus one in flight.
     this.hists = Array.from({ length: L + 1 }, () => allocHist(this.histSize));
     this.tmp = new Uint32Array(rows);
@@ -241,10 +241,10 @@ export class TreeGrower {
     this.lEnd[l] = w;
     this.lG[r] = G - this.bLG[l]!;
     this.lH[r] = H - this.bLH[l]!;
-    this.lC[r] = C - this.bLC[l]!;
+    this.lC[r] = end - w;
     this.lG[l] = this.bLG[l]!;
     this.lH[l] = this.bLH[l]!;
-    this.lC[l] = this.bLC[l]!;
+    this.lC[l] = w - start;
     this.lDepth[l] = depth;
     this.lDepth[r] = depth;
     this.lParent[l] = node;
@@ -316,6 +316,11 @@ export class TreeGrower {
     const hi = this.lHi[l]!;
     const { minDataInLeaf: minData, minSumHessianInLeaf: minHess, minGainToSplit, lambdaL1: l1, lambdaL2: l2 } = this.p;
     const bounded = lo > -Infinity || hi < Infinity;
+    // LightGBM's count of a bin, inferred from its hessian (cnt_factor = num_data / sum_hessian,
+    // feature_histogram.hpp): exact for constant hessians, and for others it weighs rows by how
+    // uncertain they are, which is how minDataInLeaf behaves in LightGBM. Leaf counts themselves
+    // come from the partition and are exact.
+    const cntFactor = H > 0 ? C / H : 0;
     const parentOut = this.output(G, H, lo, hi);
     const minGainShift = this.gainGiven(G, H, parentOut) + minGainToSplit;
     let bestGain = -Infinity;
@@ -330,22 +335,77 @@ export class TreeGrower {
       if (featureMask[f] === 0) continue;
       const nb = this.mapper.numBins[f]! - 1; // value bins
       if (nb < 2) continue;
-      const off = this.mapper.offset[f]! * 3;
-      const nanK = off + nb * 3;
+      const off = this.mapper.offset[f]! * 2;
+      const nanK = off + nb * 2;
       const gN = hist[nanK]!;
       const hN = hist[nanK + 1]!;
-      const cN = hist[nanK + 2]!;
+      const cN = Math.floor(hN * cntFactor + 0.5);
+      // NaN rows present (the inferred count can round to 0).
+      const hasNaN = hN > 0 || gN !== 0;
       const mono = this.monotone[f]!;
+      if (!bounded && mono === 0 && l1 === 0) {
+        // Fast path (no L1, no bounds): both NaN directions scored in one sweep.
+        let gl = 0;
+        let hl = 0;
+        let cl = 0;
+        for (let b = 0; b < nb - 1; b++) {
+          const k = off + b * 2;
+          const hb = hist[k + 1]!;
+          gl += hist[k]!;
+          hl += hb;
+          cl += Math.floor(hb * cntFactor + 0.5);
+          const cr = C - cl;
+          const hr = H - hl;
+          // Sending NaN left only shrinks the right side further.
+          if (cr < minData || hr < minHess) break;
+          if (cl >= minData && hl >= minHess) {
+            const gr = G - gl;
+            const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2);
+            if (gain > bestGain) {
+              bestGain = gain;
+              bestF = f;
+              bestBin = b;
+              // Without NaN rows, send missing values with the larger side.
+              bestDL = hasNaN ? 0 : cl >= cr ? 1 : 0;
+              bestLG = gl;
+              bestLH = hl;
+              bestLC = cl;
+            }
+          }
+          if (hasNaN) {
+            const gl2 = gl + gN;
+            const hl2 = hl + hN;
+            const cl2 = cl + cN;
+            const cr2 = C - cl2;
+            const hr2 = H - hl2;
+            if (cl2 >= minData && hl2 >= minHess && cr2 >= minData && hr2 >= minHess) {
+              const gr2 = G - gl2;
+              const gain = (gl2 * gl2) / (hl2 + l2) + (gr2 * gr2) / (hr2 + l2);
+              if (gain > bestGain) {
+                bestGain = gain;
+                bestF = f;
+                bestBin = b;
+                bestDL = 1;
+                bestLG = gl2;
+                bestLH = hl2;
+                bestLC = cl2;
+              }
+            }
+          }
+        }
+        continue;
+      }
       // Pass 0: NaN right; pass 1: NaN left (only when the leaf has NaN rows for f).
-      for (let pass = 0; pass < (cN > 0 ? 2 : 1); pass++) {
+      for (let pass = 0; pass < (hasNaN ? 2 : 1); pass++) {
         let gl = pass === 1 ? gN : 0;
         let hl = pass === 1 ? hN : 0;
         let cl = pass === 1 ? cN : 0;
         for (let b = 0; b < nb - 1; b++) {
-          const k = off + b * 3;
+          const k = off + b * 2;
+          const hb = hist[k + 1]!;
           gl += hist[k]!;
-          hl += hist[k + 1]!;
-          cl += hist[k + 2]!;
+          hl += hb;
+          cl += Math.floor(hb * cntFactor + 0.5);
           if (cl < minData || hl < minHess) continue;
           const cr = C - cl;
           const hr = H - hl;
@@ -367,7 +427,7 @@ export class TreeGrower {
             bestF = f;
             bestBin = b;
             // Without NaN rows, send missing values with the larger side.
-            bestDL = pass === 1 ? 1 : cN > 0 ? 0 : cl >= cr ? 1 : 0;
+            bestDL = pass === 1 ? 1 : hasNaN ? 0 : cl >= cr ? 1 : 0;
             bestLG = gl;
             bestLH = hl;
             bestLC = cl;
