@@ -66,7 +66,7 @@ export function registerMlGbdt(ml: Command): void {
     .option('--target <col>', 'the label column')
     .option('--ignore <cols>', 'comma-separated columns that are not features')
     .option('--objective <kind>', 'binary, multiclass or ordinal (default: binary for two classes, else multiclass)')
-    .option('--params <json>', 'training parameters, e.g. \'{"numIterations":300,"numLeaves":63,"learningRate":0.05}\'')
+    .option('--params <json>', 'training parameters (LightGBM\'s names, camelCased), e.g. \'{"numIterations":300,"numLeaves":63,"learningRate":0.05,"earlyStoppingRounds":30,"numThreads":2}\'')
     .option('--out <dir>', 'output directory (default: <dataDir>/models/gbdt-<timestamp>)')
     .option('--json', 'print the result as one JSON object')
     .action(async (raw: unknown, cmd: Command) => {
@@ -116,7 +116,8 @@ export async function runMlGbdt(args: MlGbdtArgs, deps: { dataDir: string; progr
   const { basename, dirname, join, resolve } = await import('node:path');
   const { labelTables, readTable, rowMajor, TableInputError } = await import('../../ml/tables');
   const { parseGbdtParams, InvalidGbdtParamsError } = await import('../../domain/ml/gbdt/params');
-  const { trainGbdt } = await import('../../domain/ml/gbdt/train');
+  // numThreads > 1 trains with worker-thread histograms.
+  const { trainGbdtThreaded: trainGbdt } = await import('../../ml/parallel/train');
   const { InvalidGbdtDatasetError } = await import('../../domain/ml/gbdt/dataset');
   const { predictProba } = await import('../../domain/ml/gbdt/model');
   const metricsLib = await import('../../domain/ml/metrics');

@@ -140,9 +140,9 @@ describe('wx ml gbdt', { timeout: 120_000 }, () => {
     expect(readdirSync(dir).filter((n) => n.includes('bin-out'))).toEqual(['bin-out']);
   });
 
-  it('ordinal on CSV: valid probabilities, RPS below the class frequencies\' RPS', async () => {
+  it('ordinal on CSV, two threads: valid probabilities, RPS below the class frequencies\' RPS', async () => {
     const out = p('ord-out');
-    const res = await wx(['--train', p('ord-train.csv'), '--test', p('ord-test.csv'), '--target', 'y', '--ignore', 'id', '--objective', 'ordinal', ...params(), '--out', out]);
+    const res = await wx(['--train', p('ord-train.csv'), '--test', p('ord-test.csv'), '--target', 'y', '--ignore', 'id', '--objective', 'ordinal', ...params({ numThreads: 2 }), '--out', out]);
     expect(res.code, res.stderr).toBe(0);
     const m = res.stdout.match(/^test \(400 rows\): log loss ([\d.]+), RPS ([\d.]+), accuracy ([\d.]+)$/m);
     expect(m, res.stdout).not.toBeNull();
