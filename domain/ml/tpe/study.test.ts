@@ -79,6 +79,19 @@ describe('resuming a trial', () => {
     expect((await resumed.ask({ number })).params).toEqual(expected);
   });
 
+  it('a sampler that throws fails the trial it was asked for and the error reaches the caller', async () => {
+    const study = createStudy({
+      space: BRANIN_SPACE,
+      sampler: {
+        sample: () => {
+          throw new Error('sampler broke');
+        },
+      },
+    });
+    await expect(study.ask()).rejects.toThrow('sampler broke');
+    expect((await study.trials()).map((t) => t.state)).toEqual(['fail']);
+  });
+
   it('a second study object over the same storage continues the numbering and the history', async () => {
     const storage = new InMemoryStudyStorage();
     await createStudy({ space: BRANIN_SPACE, sampler: new TPESampler({ seed: 2 }), storage }).optimize((t) => objective(t.params), { trials: 10 });

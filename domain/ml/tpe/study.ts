@@ -112,7 +112,14 @@ export function createStudy(options: StudyOptions): Study {
 
   async function sampleInto(number: number): Promise<Params> {
     const all = await storage.listTrials();
-    const params = sampler.sample(space, all, direction, number);
+    let params: Params;
+    try {
+      params = sampler.sample(space, all, direction, number);
+    } catch (error) {
+      // Without params the trial could never run; fail it so it does not stay running forever.
+      await storage.updateTrial(number, { state: 'fail' });
+      throw error;
+    }
     await storage.updateTrial(number, { params });
     return params;
   }
