@@ -6,20 +6,21 @@
  * can still pair a new model.onnx with an old model.json: model.onnx carries the sha256 of its
  * model.json (metadata wx.model_hash) so a reader can tell (`modelHash` here).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseModel, type GbdtModel } from '../domain/ml/gbdt/model';
 import { exportOnnx, type TreeOperator } from '../domain/ml/onnx/export';
+import { modelHash, modelJsonText } from './model-hash';
 import { Predictor, type PredictorOptions } from './predictor';
+
+export { modelHash } from './model-hash';
 
 export const MODEL_JSON = 'model.json';
 export const MODEL_ONNX = 'model.onnx';
 
 const firstLine = (e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0]!.trim();
 
-/** sha256 of model.json's text, as recorded in model.onnx. */
-export const modelHash = (jsonText: string): string => `sha256:${createHash('sha256').update(jsonText).digest('hex')}`;
 
 export interface WrittenModelFiles {
   jsonPath: string;
@@ -46,7 +47,7 @@ const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT'
 /** Writes dir/model.json and dir/model.onnx (creating dir); all or nothing (see the module comment). */
 export async function writeModelFiles(dir: string, model: GbdtModel, options: WriteModelFilesOptions = {}): Promise<WrittenModelFiles> {
   const valid = parseModel(model); // a malformed object fails here, naming the field, before any file
-  const jsonText = `${JSON.stringify(valid)}\n`;
+  const jsonText = modelJsonText(valid);
   const hash = modelHash(jsonText);
   const onnx = exportOnnx(valid, { modelHash: hash, ...(options.treeOperator ? { treeOperator: options.treeOperator } : {}) });
 

@@ -17,9 +17,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
-import { OBJECTIVES, type GbdtModel, type Objective } from '../domain/ml/gbdt/model';
+import { OBJECTIVES, parseModel, type GbdtModel, type Objective } from '../domain/ml/gbdt/model';
 import { exportOnnx, INPUT_NAME, META, PROBABILITIES_NAME, RAW_NAME, type TreeOperator } from '../domain/ml/onnx/export';
 import { readMetadata } from '../domain/ml/onnx/proto';
+import { modelHash, modelJsonText } from './model-hash';
 
 export interface PredictorOptions {
   /** The caller's feature order; load fails (naming the first difference) unless it is the model's. */
@@ -99,10 +100,15 @@ export class Predictor {
     return new Predictor(session, source, featureNames, objective as Objective, numClasses, meta.get(META.modelHash), maxRowsPerRun);
   }
 
-  /** Exports a model in memory and loads it (e.g. a backtest holding the GbdtModel rather than its files). */
+  /**
+   * Exports a model in memory and loads it (e.g. a backtest holding the GbdtModel rather than its
+   * files); modelHash is what writeModelFiles would record for the same model.
+   */
   static async fromModel(model: GbdtModel, options: PredictorOptions & { treeOperator?: TreeOperator } = {}): Promise<Predictor> {
     const { treeOperator, ...rest } = options;
-    return Predictor.load(exportOnnx(model, treeOperator ? { treeOperator } : {}), rest);
+    const valid = parseModel(model);
+    const hash = modelHash(modelJsonText(valid));
+    return Predictor.load(exportOnnx(valid, { modelHash: hash, ...(treeOperator ? { treeOperator } : {}) }), rest);
   }
 
   /** Probabilities [rows × numClasses] for `rows` rows of numFeatures float32 values (NaN = missing). */
