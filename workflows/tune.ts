@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   continueAsNew,
   defineQuery,
@@ -9,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { TuneActivities } from '../activities/ml/tune';
-import { TuneInputSchema, type BestTrial, type TellTrialResult, type TuneInput, type TuneProgress, type TuneState } from '../schemas/tune';
+import { TuneInputSchema, type BestTrial, type RunTrialResult, type TellTrialResult, type TuneInput, type TuneProgress, type TuneState } from '../schemas/tune';
 import { CITY, STAGE, STUDY } from './search-attributes';
 import { rootMessage } from './errors';
 
@@ -117,6 +116,17 @@ export async function tuneWorkflow(raw: TuneInput): Promise<TuneProgress> {
     }
   };
 
+  /** Runs a trial and tells its end: the objective's outcome, or 'fail' when the run failed or was lost. */
+  const runAndTell = async (number: number): Promise<TellTrialResult> => {
+    let ran: RunTrialResult;
+    try {
+      ran = await runTrial({ studyId, number });
+    } catch (err) {
+      return tellTrial({ studyId, number, state: 'fail', error: failureMessage(err) });
+    }
+    return tellTrial({ studyId, number, state: ran.state, ...(ran.value !== undefined ? { value: ran.value } : {}) });
+  };
+
   const slot = async (): Promise<void> => {
     // The server suggests continuing as new when the history grows large (e.g. big parameter maps).
     while (!fatal && progress.done + inFlight < input.trials && issued < input.continueAsNewEvery && !workflowInfo().continueAsNewSuggested) {
@@ -139,32 +149,15 @@ export async function tuneWorkflow(raw: TuneInput): Promise<TuneProgress> {
       }
       owned.add(number);
       progress.running += 1;
-      let told: TellTrialResult;
       try {
-        const ran = await runTrial({ studyId, number });
-        told = await tellTrial({ studyId, number, state: ran.state, ...(ran.value !== undefined ? { value: ran.value } : {}) });
+        count(await runAndTell(number));
       } catch (err) {
-        if (!(err instanceof ActivityFailure) || (err as ActivityFailure).activityType !== 'runTrial') {
-          progress.running -= 1;
-          inFlight -= 1;
-          owned.delete(number);
-          fatal = `tell of trial ${number}: ${failureMessage(err)}`;
-          return;
-        }
-        try {
-          told = await tellTrial({ studyId, number, state: 'fail', error: failureMessage(err) });
-        } catch (tellErr) {
-          progress.running -= 1;
-          inFlight -= 1;
-          owned.delete(number);
-          fatal = `tell of trial ${number}: ${failureMessage(tellErr)}`;
-          return;
-        }
+        fatal = `tell of trial ${number}: ${failureMessage(err)}`;
+      } finally {
+        progress.running -= 1;
+        inFlight -= 1;
+        owned.delete(number);
       }
-      progress.running -= 1;
-      inFlight -= 1;
-      owned.delete(number);
-      count(told);
     }
   };
   await Promise.all(Array.from({ length: input.parallelism }, slot));
