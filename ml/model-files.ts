@@ -2,9 +2,10 @@
  * model.json and model.onnx on disk. Writing exports first (nothing touches the disk if the model is
  * bad or the export fails), writes both files to temp names in the target directory and fsyncs them,
  * then renames them over the old ones; if the second rename fails the first is undone, so a failed
- * write leaves the previous pair (or nothing) and never a temp file. A crash between the two renames
- * can still pair a new model.onnx with an old model.json: model.onnx carries the sha256 of its
- * model.json (metadata wx.model_hash) so a reader can tell (`modelHash` here).
+ * write leaves the previous pair (or nothing) and never a temp file. A crash between the two renames,
+ * or two writers racing on one directory, can still pair a model.onnx with another model.json:
+ * model.onnx carries the sha256 of its model.json (metadata wx.model_hash), and loadModelDir refuses
+ * such a pair.
  */
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
