@@ -40,9 +40,11 @@ export function trainCumulativeBinaries(
 /**
  * Class probabilities [rows × K] from P(y > k) [rows × (K-1)]: per row, the non-increasing
  * least-squares fit of the K-1 exceedance probabilities (pool adjacent violators), then
- * P(y=0) = 1 - q0, P(y=k) = q(k-1) - q(k), P(y=K-1) = q(K-2).
+ * P(y=0) = 1 - q0, P(y=k) = q(k-1) - q(k), P(y=K-1) = q(K-2). With minProb > 0 every class gets
+ * at least about that mass (floored, then renormalised).
  */
-export function cumulativeToClassProba(greater: ArrayLike<number>, rows: number, K: number): Float64Array {
+export function cumulativeToClassProba(greater: ArrayLike<number>, rows: number, K: number, minProb = 0): Float64Array {
+  if (!(minProb >= 0 && minProb * K < 1)) throw new RangeError(`cumulativeToClassProba: minProb must be in [0, 1/K), got ${minProb}`);
   const m = K - 1;
   if (greater.length !== rows * m) throw new RangeError(`cumulativeToClassProba: ${greater.length} values for ${rows} rows of ${m} cut points`);
   const out = new Float64Array(rows * K);
@@ -68,17 +70,24 @@ export function cumulativeToClassProba(greater: ArrayLike<number>, rows: number,
     out[r * K] = 1 - q[0]!;
     for (let j = 1; j < m; j++) out[r * K + j] = Math.max(0, q[j - 1]! - q[j]!);
     out[r * K + m] = q[m - 1]!;
+    if (minProb > 0) {
+      // A pooled block gives the classes inside it exactly zero mass; one such observed class
+      // costs 34.5 nats at the usual 1e-15 clip. Floor, then renormalise.
+      let sum = 0;
+      for (let j = 0; j < K; j++) sum += out[r * K + j] = Math.max(minProb, out[r * K + j]!);
+      for (let j = 0; j < K; j++) out[r * K + j] = out[r * K + j]! / sum;
+    }
   }
   return out;
 }
 
-/** P(y = k) [rows × K] of the cumulative binaries on raw rows. */
-export function predictCumulativeBinaries(cb: CumulativeBinaries, x: ArrayLike<number>, rows: number): Float64Array {
+/** P(y = k) [rows × K] of the cumulative binaries on raw rows (minProb: see cumulativeToClassProba). */
+export function predictCumulativeBinaries(cb: CumulativeBinaries, x: ArrayLike<number>, rows: number, minProb = 0): Float64Array {
   const m = cb.numClasses - 1;
   const greater = new Float64Array(rows * m);
   cb.models.forEach((model, k) => {
     const p = predictProba(model, x, rows);
     for (let r = 0; r < rows; r++) greater[r * m + k] = p[r * 2 + 1]!;
   });
-  return cumulativeToClassProba(greater, rows, cb.numClasses);
+  return cumulativeToClassProba(greater, rows, cb.numClasses, minProb);
 }

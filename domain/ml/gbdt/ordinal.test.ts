@@ -106,5 +106,10 @@ describe('cumulativeToClassProba', () => {
     expect(Array.from(p.subarray(0, 4)).map((v) => +v.toFixed(12))).toEqual([0.2, 0.3, 0.3, 0.2]);
     // Pool 0.4 and 0.6 to 0.5: P = [0.5, 0, 0.4, 0.1].
     expect(Array.from(p.subarray(4, 8)).map((v) => +v.toFixed(12))).toEqual([0.5, 0, 0.4, 0.1]);
+    // A floor keeps every class possible and the rows summing to one.
+    const floored = cumulativeToClassProba(q, 2, 4, 0.01);
+    expect(floored[5]!).toBeGreaterThan(0.009);
+    expect(floored[4]! + floored[5]! + floored[6]! + floored[7]!).toBeCloseTo(1, 12);
+    expect(() => cumulativeToClassProba(q, 2, 4, 0.3)).toThrow('minProb must be in [0, 1/K), got 0.3');
   });
 });
