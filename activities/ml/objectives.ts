@@ -8,7 +8,9 @@
  * Registered now: the standard test functions (Branin, Hartmann-6) with an optional delay per step, so
  * that tests can make trials last long enough to be interrupted. The training stage adds 'gbdt'
  * (below), the strategy-tuning stage its backtest objective, each options holding references only
- * (dataset ids or paths, fold settings), never rows.
+ * (dataset ids or paths, fold settings), never rows. An objective must not block the event loop for
+ * longer than a third of the heartbeat timeout (heartbeats are timers): CPU-heavy work yields between
+ * rounds or runs in worker threads, else the trial is declared dead and re-issued.
  */
 import { z } from 'zod';
 import { DomainError, describeValue } from '../../domain/errors';

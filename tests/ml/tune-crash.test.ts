@@ -141,6 +141,8 @@ describe('tuneWorkflow crash suite (ML worker SIGKILLed twice, Temporal restarte
       expect(t.value).toBeCloseTo(branin(t.params.x1 as number, t.params.x2 as number), 10);
     }
     expect(result.best!.value).toBe(Math.min(...complete.map((t) => t.value!)));
+    // The restarted worker processes ran the later trials.
+    expect(new Set(complete.map((t) => t.worker)).size).toBeGreaterThanOrEqual(2);
     // The kills interrupted trials: each trial running at a kill did not complete in that attempt; it
     // is failed (and a new trial took its budget), or completed only if it finished as the kill landed.
     const interrupted = killed.flat().filter((t) => rows[t.number]!.state === 'fail');
