@@ -146,7 +146,7 @@ export class ParzenEstimator {
    * @param observations one array per parameter (internal representation), all of the same length,
    *   ordered oldest first so the weights ramp over the right trials.
    */
-  constructor(observations: readonly Float64Array[], private readonly dists: readonly Distribution[], p: ParzenParameters) {
+  constructor(observations: readonly Float64Array[], dists: readonly Distribution[], p: ParzenParameters) {
     if (!(p.priorWeight >= 0)) throw new RangeError(`priorWeight must be >= 0, got ${p.priorWeight}`);
     const n = observations[0]?.length ?? 0;
     const w = n === 0 ? [1] : [...p.weights(n).slice(0, n), p.priorWeight];
@@ -245,9 +245,5 @@ export class ParzenEstimator {
       out[s] = Math.log(sum) + max;
     }
     return out;
-  }
-
-  get parameterCount(): number {
-    return this.dists.length;
   }
 }

@@ -162,15 +162,3 @@ export function truncnormPpf(q: number, a: number, b: number): number {
   if (a < 0) return ndtriExp(logSum(logNdtr(a), Math.log(q) + logMass));
   return -ndtriExp(logSum(logNdtr(-b), Math.log1p(-q) + logMass));
 }
-
-/** log density at x of N(loc, scale) truncated to [loc + a*scale, loc + b*scale]. */
-export function truncnormLogPdf(x: number, a: number, b: number, loc: number, scale: number): number {
-  const z = (x - loc) / scale;
-  if (a === b) return NaN;
-  if (z < a || z > b) return -Infinity;
-  return -0.5 * z * z - LOG_SQRT_2PI - logGaussMass(a, b) - Math.log(scale);
-}
-
-export function normLogPdf(z: number): number {
-  return -0.5 * z * z - LOG_SQRT_2PI;
-}
