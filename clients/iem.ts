@@ -23,7 +23,7 @@ import { roundHalfUp } from '../domain/fahrenheit';
 import type { DailyForecastRow, MosForecast, ObservationRow, SettlementRow } from '../schemas/records';
 import type { DateRange, UtcRange } from '../sandbox/world';
 import type { HttpClient } from './http';
-import { addDays, daysBetween, localDateOf, makeHttp, readCsv, type WeatherClientOptions } from './weather-shared';
+import { addDays, daysBetween, localDateOf, makeHttp, readCsv, type CsvTable, type WeatherClientOptions } from './weather-shared';
 
 // ── CLI ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -81,9 +81,11 @@ function checkAsosRow(fields: string[], header: string[]): string | undefined {
   return undefined;
 }
 
-function validateAsosCsv(text: string): void {
-  const { header } = readCsv(text, checkAsosRow);
-  if (header[0] !== 'station' || header[1] !== 'valid') throw new Error(`unexpected header ${header.join(',')}`);
+/** The checked table of an asos.py body; throws on a cut or garbled one (the HTTP layer retries it). */
+function readAsosCsv(text: string): CsvTable {
+  const table = readCsv(text, checkAsosRow);
+  if (table.header[0] !== 'station' || table.header[1] !== 'valid') throw new Error(`unexpected header ${table.header.join(',')}`);
+  return table;
 }
 
 // ── MOS ─────────────────────────────────────────────────────────────────────────────────────────
@@ -183,7 +185,9 @@ export class IemClient {
     const fmt = (d: Date) => DateTime.fromJSDate(d, { zone: 'utc' }).toFormat("yyyy-LL-dd'T'HH:mm'Z'");
     for (let start = range.from.getTime(); start < range.to.getTime(); start += 31 * 86_400_000) {
       const end = Math.min(start + 31 * 86_400_000, range.to.getTime());
-      const text = await this.http.getText(
+      // The body is read once: the table the validation checked is the one converted below.
+      let table: CsvTable | undefined;
+      await this.http.getText(
         'cgi-bin/request/asos.py',
         {
           station: icao.slice(1),
@@ -194,9 +198,11 @@ export class IemClient {
           format: 'onlycomma',
           missing: 'M',
         },
-        validateAsosCsv,
+        (text) => {
+          table = readAsosCsv(text);
+        },
       );
-      out.push(...parseAsosCsv(text, icao).filter((o) => o.observedAt.getTime() >= start && o.observedAt.getTime() < end));
+      for (const o of asosRows(table!, icao)) if (o.observedAt.getTime() >= start && o.observedAt.getTime() < end) out.push(o);
     }
     return out;
   }
@@ -237,37 +243,45 @@ export class IemClient {
 
 /** Parses an asos.py `onlycomma` CSV (tz=UTC) into observation rows; `icao` names the station ('KMDW'). */
 export function parseAsosCsv(text: string, icao?: string): ObservationRow[] {
-  const { header, rows } = readCsv(text, checkAsosRow);
+  return asosRows(readCsv(text, checkAsosRow), icao);
+}
+
+/** The rows of a checked asos.py table (column positions looked up once per table). */
+function asosRows({ header, rows }: CsvTable, icao?: string): ObservationRow[] {
   const col = (n: string) => header.indexOf(n);
-  const num = (f: string[], n: string): number | null => {
-    const i = col(n);
+  const num = (f: string[], i: number): number | null => {
     const v = i >= 0 ? f[i] : undefined;
     return v === undefined || v === 'M' || v === '' ? null : Number(v);
   };
-  const txt = (f: string[], n: string): string | null => {
-    const i = col(n);
+  const txt = (f: string[], i: number): string | null => {
     const v = i >= 0 ? f[i]?.trim() : undefined;
     return !v || v === 'M' ? null : v;
   };
+  const [valid, tmpf, dwpf, relh, sped, sknt, gust, drct, mslp, wxcodes] = ['valid', 'tmpf', 'dwpf', 'relh', 'sped', 'sknt', 'gust_mph', 'drct', 'mslp', 'wxcodes'].map(col) as number[];
+  const skyCols = ['skyc1', 'skyc2', 'skyc3', 'skyc4'].map(col);
   return rows.map((f) => {
-    const sky = ['skyc1', 'skyc2', 'skyc3', 'skyc4'].map((n) => txt(f, n)).filter((s): s is string => s !== null);
+    let skyCover: string | null = null;
+    for (const i of skyCols) {
+      const s = txt(f, i);
+      if (s !== null) skyCover = skyCover === null ? s : `${skyCover} ${s}`;
+    }
     const station = icao ?? (f[0]!.length === 3 ? `K${f[0]}` : f[0]!);
-    const knots = num(f, 'sknt');
-    const observedAt = new Date(`${f[col('valid')]!.replace(' ', 'T')}:00Z`);
+    const knots = num(f, sknt!);
+    const observedAt = new Date(`${f[valid!]!.replace(' ', 'T')}:00Z`);
     return {
       station,
       source: 'iem-asos',
       observedAt,
       availableAt: observationAvailableAt('iem-asos', observedAt),
-      tempF: num(f, 'tmpf'),
-      dewpointF: num(f, 'dwpf'),
-      relativeHumidity: num(f, 'relh'),
-      windSpeedMph: num(f, 'sped') ?? (knots === null ? null : Math.round(knots * 1.150779448 * 100) / 100),
-      windGustMph: num(f, 'gust_mph'),
-      windDirectionDeg: num(f, 'drct'),
-      pressureMb: num(f, 'mslp'),
-      skyCover: sky.length > 0 ? sky.join(' ') : null,
-      conditions: txt(f, 'wxcodes'),
+      tempF: num(f, tmpf!),
+      dewpointF: num(f, dwpf!),
+      relativeHumidity: num(f, relh!),
+      windSpeedMph: num(f, sped!) ?? (knots === null ? null : Math.round(knots * 1.150779448 * 100) / 100),
+      windGustMph: num(f, gust!),
+      windDirectionDeg: num(f, drct!),
+      pressureMb: num(f, mslp!),
+      skyCover,
+      conditions: txt(f, wxcodes!),
     };
   });
 }

@@ -78,24 +78,26 @@ function countInt(v: unknown): number | null | undefined {
 /** zCountAny.nullish(). */
 const countAny = (v: unknown): number | null | undefined => (typeof v === 'string' ? countFp(v) : countInt(v));
 
-const OHLC = ['open', 'low', 'high', 'close'] as const;
-const PRICE = ['open', 'low', 'high', 'close', 'mean', 'previous', 'min', 'max'] as const;
+/** Field names and their `_dollars` twins, built once (a template string per field was a new string each time). */
+const withTwins = (keys: readonly string[]) => keys.map((k) => [k, `${k}_dollars`] as const);
+const OHLC = withTwins(['open', 'low', 'high', 'close']);
+const PRICE = withTwins(['open', 'low', 'high', 'close', 'mean', 'previous', 'min', 'max']);
 
 /**
  * An OHLC / price object (withDollarTwins): every declared field checked as the schema would, then
  * each wanted value as `field()` takes it (`<k>_dollars` ?? `<k>` ?? null), written into `out` from
  * `at`. False when the object is not accepted.
  */
-function twins(o: unknown, keys: readonly string[], out: Array<number | null>, at: number): boolean {
+function twins(o: unknown, keys: ReadonlyArray<readonly [string, string]>, out: Array<number | null>, at: number): boolean {
   if (o === null || o === undefined) {
     for (let i = 0; i < keys.length; i++) out[at + i] = null;
     return true;
   }
   if (!isObject(o)) return false;
   for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
+    const [k, kDollars] = keys[i]!;
     const legacy = priceAny(o[k]);
-    const dollars = priceDollars(o[`${k}_dollars`]);
+    const dollars = priceDollars(o[kDollars]);
     if (legacy === REJECT || dollars === REJECT) return false;
     out[at + i] = dollars ?? legacy ?? null;
   }

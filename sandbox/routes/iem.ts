@@ -40,8 +40,8 @@ function parseTime(s: string | undefined): Date | undefined {
   return dt.toJSDate();
 }
 
-/** asos.py variables the sandbox renders from an observation row. */
-const ASOS_RENDER: Record<string, (o: Served<ObservationRow>) => string | number | null | undefined> = {
+/** asos.py variables the sandbox renders from an observation row (`sky`: its sky cover, split once per row). */
+const ASOS_RENDER: Record<string, (o: Served<ObservationRow>, sky: string[]) => string | number | null | undefined> = {
   tmpf: (o) => o.tempF,
   dwpf: (o) => o.dewpointF,
   relh: (o) => o.relativeHumidity,
@@ -54,11 +54,19 @@ const ASOS_RENDER: Record<string, (o: Served<ObservationRow>) => string | number
   alti: (o) => (o.pressureMb == null ? null : o.pressureMb * 0.0295299830714),
   tmpc: (o) => (o.tempF == null ? null : ((o.tempF - 32) * 5) / 9),
   dwpc: (o) => (o.dewpointF == null ? null : ((o.dewpointF - 32) * 5) / 9),
-  skyc1: (o) => o.skyCover?.split(' ')[0],
-  skyc2: (o) => o.skyCover?.split(' ')[1],
-  skyc3: (o) => o.skyCover?.split(' ')[2],
-  skyc4: (o) => o.skyCover?.split(' ')[3],
+  skyc1: (_o, sky) => sky[0],
+  skyc2: (_o, sky) => sky[1],
+  skyc3: (_o, sky) => sky[2],
+  skyc4: (_o, sky) => sky[3],
   wxcodes: (o) => o.conditions,
+};
+
+const NO_SKY: string[] = [];
+
+/** 'YYYY-MM-DD HH:MM' of an instant in UTC. */
+const utcMinute = (d: Date): string => {
+  const iso = d.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 };
 
 function cell(v: string | number | null | undefined): string {
@@ -142,6 +150,7 @@ export function registerIemRoutes(app: FastifyInstance, world: World): void {
     if (format !== 'onlycomma' && format !== 'comma') return invalid(reply, 'format', 'the sandbox serves onlycomma and comma');
     if ((one(q, 'missing') ?? 'M') !== 'M') return invalid(reply, 'missing', 'the sandbox serves missing=M only');
 
+    const utc = tz === 'UTC' || tz === 'Etc/UTC';
     const lines: string[] = [];
     if (format === 'comma') lines.push('#DEBUG: Format Typ    -> comma', `#DEBUG: Time Period -> ${sts.toISOString()} ${ets.toISOString()}`);
     lines.push(['station', 'valid', ...vars].join(','));
@@ -149,9 +158,15 @@ export function registerIemRoutes(app: FastifyInstance, world: World): void {
       const city = cityByIcao(s);
       if (!city || !world.cities.includes(city.id)) continue;
       const id = city.station.icao.slice(1);
+      const render = vars.map((v) => ASOS_RENDER[v]!);
       for (const o of world.observations(city.id, { from: sts, to: ets })) {
-        const valid = DateTime.fromJSDate(o.observedAt, { zone: tz }).toFormat('yyyy-LL-dd HH:mm');
-        lines.push([id, valid, ...vars.map((v) => cell(ASOS_RENDER[v]!(o)))].join(','));
+        // UTC (what the clients ask for) straight from the ISO string; luxon formatting per row was
+        // the sandbox's largest cost in a backfill.
+        const valid = utc ? utcMinute(o.observedAt) : DateTime.fromJSDate(o.observedAt, { zone: tz }).toFormat('yyyy-LL-dd HH:mm');
+        const sky = o.skyCover ? o.skyCover.split(' ') : NO_SKY;
+        let line = `${id},${valid}`;
+        for (const r of render) line += `,${cell(r(o, sky))}`;
+        lines.push(line);
       }
     }
     return reply.type('text/plain; charset=utf-8').send(`${lines.join('\n')}\n`);

@@ -64,7 +64,15 @@ type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z');
 /** Dollar string with 4 decimals, or 6 when the value is finer than $0.0001. */
-export const fmtDollars = (micros: number) => microsToDollarString(micros, micros % 100 === 0 ? 4 : 6);
+const dollarText = (micros: number) => microsToDollarString(micros, micros % 100 === 0 ? 4 : 6);
+/** Per-contract prices ($0..$1) repeat across every candle a backfill renders: their text is kept. */
+const priceTexts = new Map<number, string>();
+export const fmtDollars = (micros: number): string => {
+  if (!(micros >= 0 && micros <= 1_000_000)) return dollarText(micros);
+  let text = priceTexts.get(micros);
+  if (text === undefined) priceTexts.set(micros, (text = dollarText(micros)));
+  return text;
+};
 const toCents = (micros: number) => Math.round(micros / 10_000);
 const toContracts = (centi: number) => Math.round(centi / 100);
 
@@ -235,16 +243,19 @@ export function renderTrade(t: TradeRow, era: Era): Json {
   return out;
 }
 
+const DOLLAR_KEY: Record<string, string> = Object.fromEntries(['open', 'low', 'high', 'close', 'mean', 'previous'].map((k) => [k, `${k}_dollars`]));
+
 function ohlc(keys: readonly string[], values: Array<number | null | undefined>, era: RenderEra): Json {
   const out: Json = {};
-  keys.forEach((k, i) => {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const v = values[i] ?? null;
     if (era === 'historical') out[k] = v == null ? null : fmtDollars(v);
     else {
       if (era !== 'dollars') out[k] = v == null ? null : toCents(v);
-      if (era !== 'cents') out[`${k}_dollars`] = v == null ? null : fmtDollars(v);
+      if (era !== 'cents') out[DOLLAR_KEY[k] ?? `${k}_dollars`] = v == null ? null : fmtDollars(v);
     }
-  });
+  }
   return out;
 }
 
