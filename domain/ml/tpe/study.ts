@@ -68,6 +68,11 @@ export interface Study {
    */
   ask(options?: { number?: number }): Promise<TrialHandle>;
   tell(number: number, result: TellResult): Promise<FrozenTrial>;
+  /**
+   * Runs `trials` more trials and returns every trial of the study. With parallel 1 the study is a
+   * pure function of the seed and the objective; with more lanes the history each ask sees depends
+   * on which objective calls finished first, as in Optuna with n_jobs > 1.
+   */
   optimize(objective: Objective, options: OptimizeOptions): Promise<FrozenTrial[]>;
   bestTrial(): Promise<FrozenTrial | undefined>;
   trials(): Promise<FrozenTrial[]>;
