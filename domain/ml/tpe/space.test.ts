@@ -70,6 +70,11 @@ describe('internal representation', () => {
     expect(toExternal(space.i!, 4.6)).toBe(6);
     expect(toExternal(space.i!, 100)).toBe(12);
     expect(toExternal(space.s!, 0.30000001)).toBe(0.3);
+    // A grid finer than 12 significant digits keeps its exact points.
+    const fine = parseSearchSpace({ f: { type: 'float', low: 0.5, high: 0.5 + 1e-11, step: 1e-13 } }).f!;
+    const v = toExternal(fine, 0.5 + 33.2e-13) as number;
+    expect(v).toBe(0.5 + 33 * 1e-13);
+    expect(contains(fine, v)).toBe(true);
     expect(toExternal(space.x!, 1.5)).toBe(1);
     expect(() => toInternal(space.c!, 'b')).toThrow(SearchSpaceError);
   });

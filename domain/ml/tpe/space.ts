@@ -26,10 +26,14 @@ const FIELDS: Record<keyof typeof schemaByType, readonly string[]> = {
   categorical: ['type', 'choices'],
 };
 
-/** Grid check with a tolerance, as Optuna's distributions do, so 0.1-steps over [0, 1] pass. */
+/**
+ * Grid check with a tolerance, as Optuna's distributions do, so 0.1-steps over [0, 1] pass; the
+ * tolerance grows with the rounding error of low and high relative to the step (fine grids).
+ */
 function onGrid(low: number, high: number, step: number): boolean {
   const k = (high - low) / step;
-  return Math.abs(k - Math.round(k)) < 1e-8;
+  const tolerance = 1e-8 + (4 * Number.EPSILON * (Math.abs(low) + Math.abs(high))) / step;
+  return Math.abs(k - Math.round(k)) < tolerance;
 }
 
 /**
@@ -106,7 +110,9 @@ export function toExternal(d: Distribution, internal: number): ParamValue {
   if (d.step !== undefined) {
     const k = Math.round((internal - d.low) / d.step);
     const v = Math.min(Math.max(d.low + k * d.step, d.low), d.high);
-    return Number(v.toPrecision(12));
+    // Shed binary noise (0.30000000000000004 -> 0.3) unless the grid is finer than 12 digits.
+    const clean = Number(v.toPrecision(12));
+    return Math.abs(clean - v) < d.step * 1e-6 ? clean : v;
   }
   return Math.min(Math.max(internal, d.low), d.high);
 }
