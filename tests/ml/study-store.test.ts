@@ -14,7 +14,7 @@ import { TPESampler } from '../../domain/ml/tpe/tpe-sampler';
 import { RandomSampler } from '../../domain/ml/tpe/random-sampler';
 import { MedianPruner } from '../../domain/ml/tpe/median-pruner';
 import { BRANIN_SPACE, TEST_PROBLEMS } from '../../domain/ml/tpe/test-functions';
-import { createOrGetStudy, PgStudyStorage, storedSpec } from '../../activities/ml/study-store';
+import { bestTrial, createOrGetStudy, PgStudyStorage, storedSpec, studyCounts } from '../../activities/ml/study-store';
 import { studyMismatch } from '../../activities/ml/tune';
 import type { StudySpec } from '../../schemas/tune';
 import { freshDatabase } from '../support/postgres';
@@ -117,6 +117,29 @@ describe('PgStudyStorage (real PostgreSQL)', () => {
     const rows = await trialRows(database.url, 'stale-store');
     expect(rows.map((r) => r.state)).toEqual(['fail', 'running', 'running']);
     expect(rows[0]!.error).toMatch(/^stale heartbeat/);
+  });
+
+  it('finds the best complete trial in either direction (pruned and failed trials never count)', async () => {
+    for (const direction of ['minimize', 'maximize'] as const) {
+      const { row } = await createOrGetStudy(db.db, spec(`best-${direction}`, { direction }), 5);
+      const storage = new PgStudyStorage(db.db, row.studyId);
+      const sample = (_: unknown, n: number) => ({ x1: n, x2: 0 });
+      const outcomes = [
+        ['complete', 3],
+        ['pruned', direction === 'minimize' ? 0.5 : 9],
+        ['complete', 1],
+        ['fail', undefined],
+        ['complete', 2],
+        ['complete', direction === 'minimize' ? 1 : 3],
+      ] as const;
+      for (const [i, [state, value]] of outcomes.entries()) {
+        const { number } = await storage.ask(`k${i}`, sample, { owned: [], staleAfterSeconds: 60 });
+        await storage.tell(number, state, value);
+      }
+      // Ties go to the earlier trial.
+      expect(await bestTrial(db.db, row.studyId, direction)).toEqual(direction === 'minimize' ? { number: 2, value: 1, params: { x1: 2, x2: 0 } } : { number: 0, value: 3, params: { x1: 0, x2: 0 } });
+      expect(await studyCounts(db.db, row.studyId)).toEqual({ complete: 4, pruned: 1, fail: 1, running: 0 });
+    }
   });
 
   it('keeps one row per study name and names the first field a resumed spec changes', async () => {
