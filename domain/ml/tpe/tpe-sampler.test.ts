@@ -48,6 +48,37 @@ describe('TPESampler against random search (50 trials, 20 seeds)', () => {
   }
 });
 
+describe('TPESampler against random search on a mixed space (50 trials, 20 seeds)', () => {
+  it('wins with log, int, stepped and categorical parameters too', async () => {
+    // A GBDT-like response: a best learning rate near 0.05, about 32 leaves, depth 6, bagging 0.8, gbdt.
+    const problem: TestProblem = {
+      name: 'mixed',
+      minimum: 0,
+      space: parseSearchSpace({
+        lr: { type: 'float', low: 1e-3, high: 1, log: true },
+        leaves: { type: 'int', low: 4, high: 512, log: true },
+        depth: { type: 'int', low: 2, high: 12, step: 2 },
+        frac: { type: 'float', low: 0.1, high: 1, step: 0.05 },
+        booster: { type: 'categorical', choices: ['gbdt', 'dart', 'goss', 'rf'] },
+      }),
+      evaluate: (p) =>
+        (Math.log10(p.lr as number) + 1.3) ** 2 +
+        (0.3 * (Math.log2(p.leaves as number) - 5) ** 2) / 4 +
+        0.05 * Math.abs((p.depth as number) - 6) +
+        2 * ((p.frac as number) - 0.8) ** 2 +
+        ({ gbdt: 0, dart: 0.3, goss: 0.2, rf: 1 } as Record<string, number>)[p.booster as string]!,
+    };
+    const tpe: number[] = [];
+    const random: number[] = [];
+    for (const seed of SEEDS) {
+      tpe.push(await bestAfter(problem, new TPESampler({ seed }), 50));
+      random.push(await bestAfter(problem, new RandomSampler({ seed }), 50));
+    }
+    expect(median(tpe)).toBeLessThan(median(random));
+    expect(tpe.filter((v, i) => v < random[i]!).length).toBeGreaterThan(SEEDS.length / 2);
+  });
+});
+
 describe('TPESampler determinism', () => {
   const problem = TEST_PROBLEMS.hartmann6;
 
