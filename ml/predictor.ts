@@ -18,7 +18,7 @@
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { OBJECTIVES, parseModel, type GbdtModel, type Objective } from '../domain/ml/gbdt/model';
-import { exportOnnx, INPUT_NAME, META, PROBABILITIES_NAME, RAW_NAME, type TreeOperator } from '../domain/ml/onnx/export';
+import { exportOnnx, INPUT_NAME, META, PRECISIONS, PROBABILITIES_NAME, RAW_NAME, type Precision, type TreeOperator } from '../domain/ml/onnx/export';
 import { readMetadata } from '../domain/ml/onnx/proto';
 import { modelHash, modelJsonText } from './model-hash';
 
@@ -48,6 +48,8 @@ export class Predictor {
     /** The exporter's wx.model_hash (sha256 of model.json when written by writeModelFiles), if any. */
     readonly modelHash: string | undefined,
     private readonly maxRowsPerRun: number,
+    /** The model's number type (wx.precision): float64 models take the caller's float32 rows widened to double. */
+    readonly precision: Precision,
   ) {}
 
   get numFeatures(): number {
@@ -80,6 +82,8 @@ export class Predictor {
     const numClasses = Number(field(META.numClasses));
     if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`predictor: ${source}: ${META.numClasses} ${JSON.stringify(meta.get(META.numClasses))} is not an integer >= 2`);
     if (options.featureNames) checkFeatureOrder(options.featureNames, featureNames, source);
+    const precision = meta.get(META.precision) ?? 'float32'; // files exported before wx.precision existed are float32
+    if (!(PRECISIONS as readonly string[]).includes(precision)) throw new Error(`predictor: ${source}: ${META.precision} ${JSON.stringify(precision)} is not one of ${PRECISIONS.join(', ')}`);
     const maxRowsPerRun = options.maxRowsPerRun ?? 8192;
     if (!Number.isInteger(maxRowsPerRun) || maxRowsPerRun < 1) throw new RangeError(`predictor: maxRowsPerRun ${maxRowsPerRun} is not a positive integer`);
 
@@ -97,18 +101,18 @@ export class Predictor {
     for (const name of [PROBABILITIES_NAME, RAW_NAME]) {
       if (!session.outputNames.includes(name)) throw new Error(`predictor: ${source} has no output "${name}" (outputs: ${session.outputNames.join(', ')})`);
     }
-    return new Predictor(session, source, featureNames, objective as Objective, numClasses, meta.get(META.modelHash), maxRowsPerRun);
+    return new Predictor(session, source, featureNames, objective as Objective, numClasses, meta.get(META.modelHash), maxRowsPerRun, precision as Precision);
   }
 
   /**
    * Exports a model in memory and loads it (e.g. a backtest holding the GbdtModel rather than its
    * files); modelHash is what writeModelFiles would record for the same model.
    */
-  static async fromModel(model: GbdtModel, options: PredictorOptions & { treeOperator?: TreeOperator } = {}): Promise<Predictor> {
-    const { treeOperator, ...rest } = options;
+  static async fromModel(model: GbdtModel, options: PredictorOptions & { treeOperator?: TreeOperator; precision?: Precision } = {}): Promise<Predictor> {
+    const { treeOperator, precision, ...rest } = options;
     const valid = parseModel(model);
     const hash = modelHash(modelJsonText(valid));
-    return Predictor.load(exportOnnx(valid, { modelHash: hash, ...(treeOperator ? { treeOperator } : {}) }), rest);
+    return Predictor.load(exportOnnx(valid, { modelHash: hash, ...(treeOperator ? { treeOperator } : {}), ...(precision ? { precision } : {}) }), rest);
   }
 
   /** Probabilities [rows × numClasses] for `rows` rows of numFeatures float32 values (NaN = missing). */
@@ -153,7 +157,12 @@ export class Predictor {
   }
 
   private async runOnce(x: Float32Array, rows: number, output: string): Promise<Float32Array> {
-    const out = await this.session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [rows, this.featureNames.length]) }, [output]);
+    const dims = [rows, this.featureNames.length];
+    if (this.precision === 'float64') {
+      const out = await this.session.run({ [INPUT_NAME]: new ort.Tensor('float64', Float64Array.from(x), dims) }, [output]);
+      return Float32Array.from(out[output]!.data as Float64Array);
+    }
+    const out = await this.session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, dims) }, [output]);
     return out[output]!.data as Float32Array;
   }
 }

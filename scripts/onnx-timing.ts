@@ -1,7 +1,7 @@
 /**
  * Quick inference timing (not a test, not the formal benchmark: bench/ml-inference.ts is): rows per
- * second of onnxruntime-node (TreeEnsemble v5 and TreeEnsembleRegressor v3, whole batch and in
- * 4096-row chunks) and of the TypeScript predictProba on one random 300-tree, 63-leaf model over 40
+ * second of onnxruntime-node (TreeEnsemble v5, also at float64, and TreeEnsembleRegressor v3, through
+ * the Predictor and in 4096-row chunks) and of the TypeScript predictProba on one random 300-tree, 63-leaf model over 40
  * features with 10% NaN, one thread; then the single-row latency through the Predictor (the
  * trader's path). Methods are timed in interleaved rounds (best round kept) so that a busy machine
  * slows them alike.
@@ -32,6 +32,7 @@ const x = randomRows(rng, ROWS, F, 0.1);
 const ref = predictProba(model, x, ROWS);
 const predictors = new Map<string, Predictor>();
 for (const op of TREE_OPERATORS) predictors.set(op, await Predictor.load(exportOnnx(model, { treeOperator: op })));
+predictors.set('TreeEnsemble float64', await Predictor.load(exportOnnx(model, { precision: 'float64' })));
 
 const chunked = (p: Predictor) => async () => {
   for (let r = 0; r < ROWS; r += CHUNK) {

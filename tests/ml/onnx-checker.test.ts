@@ -31,7 +31,7 @@ out = {}
 for path in sys.argv[1:]:
     onnx.checker.check_model(onnx.load(path), full_check=True)
     rows = json.load(open(path + '.rows.json'))
-    x = np.array([[np.nan if v is None else v for v in r] for r in rows], dtype=np.float32)
+    x = np.array([[np.nan if v is None else v for v in r] for r in rows], dtype=np.float64 if 'float64' in path else np.float32)
     out[path] = ReferenceEvaluator(path).run(['probabilities'], {'input': x})[0].astype(float).tolist()
 print(json.dumps(out))
 `;
@@ -44,14 +44,15 @@ describe.skipIf(!available)('onnx (Python) checker and reference evaluator', () 
     const F = 5;
     const rows = 150;
     const expected = new Map<string, Float64Array>();
-    for (const op of TREE_OPERATORS) {
+    const variants = [...TREE_OPERATORS.map((op) => [op, 'float32'] as const), ['TreeEnsemble', 'float64'] as const];
+    for (const [op, precision] of variants) {
       for (const objective of ['binary', 'multiclass', 'ordinal'] as Objective[]) {
         const rng = seedrandom(`checker/${op}/${objective}`);
         const m = randomModel(rng, { objective, numFeatures: F, numClasses: 4, trees: 12, leaves: 7, offGridThresholds: 0.3 });
         m.trees[0] = { ...m.trees[0]!, splitFeature: [], threshold: [], defaultLeft: [], left: [], right: [], gain: [], leafValue: [0.3] };
         const x = randomRows(rng, rows, F, 0.2);
-        const path = join(dir, `${op}-${objective}.onnx`);
-        writeFileSync(path, exportOnnx(m, { treeOperator: op }));
+        const path = join(dir, `${op}-${precision}-${objective}.onnx`);
+        writeFileSync(path, exportOnnx(m, { treeOperator: op, precision }));
         const asRows = Array.from({ length: rows }, (_, r) => Array.from(x.subarray(r * F, r * F + F), (v) => (Number.isNaN(v) ? null : v)));
         writeFileSync(`${path}.rows.json`, JSON.stringify(asRows));
         expected.set(path, predictProba(m, x, rows));

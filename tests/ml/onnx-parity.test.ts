@@ -9,7 +9,7 @@
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { predictProba, predictRaw, type GbdtModel, type Objective } from '../../domain/ml/gbdt/model';
-import { exportOnnx, TREE_OPERATORS, type TreeOperator } from '../../domain/ml/onnx/export';
+import { exportOnnx, TREE_OPERATORS, type Precision, type TreeOperator } from '../../domain/ml/onnx/export';
 import { nextFloat32Down } from '../../domain/ml/onnx/float32';
 import { randomModel, randomRows, type RandomModelOptions } from '../../domain/ml/onnx/random-model';
 import { Predictor } from '../../ml/predictor';
@@ -24,8 +24,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d;
 }
 
-async function onnxProba(m: GbdtModel, op: TreeOperator, x: Float32Array, rows: number) {
-  const p = await Predictor.load(exportOnnx(m, { treeOperator: op }));
+async function onnxProba(m: GbdtModel, op: TreeOperator, x: Float32Array, rows: number, precision: Precision = 'float32') {
+  const p = await Predictor.load(exportOnnx(m, { treeOperator: op, precision }));
   try {
     return { proba: await p.predict(x, rows), raw: await p.predictRaw(x, rows) };
   } finally {
@@ -92,6 +92,30 @@ describe('TypeScript predictProba vs onnxruntime-node', () => {
       const { proba } = await onnxProba(m, op, x, 2000);
       expect(maxAbsDiff(proba, ref), op).toBeLessThan(TOL);
     }
+  });
+
+  it('float64 models (TreeEnsemble): double thresholds, leaves and sums match the reference to float32 output rounding', async () => {
+    for (const op of ['TreeEnsemble'] as const) {
+      for (const objective of OBJECTIVES) {
+        const rng = seedrandom(`float64/${op}/${objective}`);
+        // Large leaves over many trees: float32 sums drift here, double sums do not.
+        const m = randomModel(rng, { objective, numFeatures: 10, numClasses: 4, trees: 200, leaves: 31, offGridThresholds: 0.3, leafScale: 1 });
+        m.trees[1] = { ...m.trees[1]!, splitFeature: [], threshold: [], defaultLeft: [], left: [], right: [], gain: [], leafValue: [0.4] };
+        const rows = 2000;
+        const x = randomRows(rng, rows, 10, 0.2);
+        const rawRef = predictRaw(m, x, rows);
+        const { proba, raw } = await onnxProba(m, op, x, rows, 'float64');
+        // raw within float32 rounding of the output itself (|raw| up to ~40 here), probabilities likewise.
+        let worst = 0;
+        for (let i = 0; i < raw.length; i++) worst = Math.max(worst, Math.abs(raw[i]! - rawRef[i]!) / Math.max(1, Math.abs(rawRef[i]!)));
+        expect(worst, `${op} ${objective} raw`).toBeLessThan(1.2e-7);
+        expect(maxAbsDiff(proba, predictProba(m, x, rows)), `${op} ${objective}`).toBeLessThan(1e-7);
+      }
+    }
+    const m = randomModel(seedrandom('v3'), { objective: 'binary', numFeatures: 2, trees: 2, leaves: 3 });
+    expect(() => exportOnnx(m, { treeOperator: 'TreeEnsembleRegressor', precision: 'float64' })).toThrow(
+      'onnx export: precision float64 needs treeOperator TreeEnsemble (TreeEnsembleRegressor outputs float whatever its input)',
+    );
   });
 
   it('a threshold below a float32 value: rows equal to that value go right in both', async () => {

@@ -47,6 +47,7 @@ describe('Predictor', () => {
     expect(predictor.numClasses).toBe(4);
     expect(predictor.objective).toBe('multiclass');
     expect(predictor.modelHash).toBe('sha256:abc');
+    expect(predictor.precision).toBe('float32');
   });
 
   it('batch and single-row predictions agree with the reference and with each other', async () => {

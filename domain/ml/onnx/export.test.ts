@@ -52,6 +52,7 @@ describe('exportOnnx', () => {
       [META.numClasses]: '3',
       [META.formatVersion]: '1',
       [META.treeOperator]: 'TreeEnsemble',
+      [META.precision]: 'float32',
       [META.modelHash]: 'sha256:00',
     });
     // The ordinal link: upper and lower cut points with open ends.
@@ -91,6 +92,21 @@ describe('exportOnnx', () => {
     expect(a.target_treeids!.ints).toEqual([0, 0, 0, 1]);
     expect(a.target_nodeids!.ints).toEqual([2, 3, 4, 0]);
     expect(a.target_weights!.floats).toEqual([-1, 0.5, 2, 0.125]);
+  });
+
+  it('float64: double input, outputs and constants; thresholds and leaves exact', () => {
+    const odd: GbdtModel = { ...model, trees: [{ ...model.trees[0]!, threshold: [2 - 1e-9, 0.1], leafValue: [-1, 0.1, 1 / 3] }, model.trees[1]!] };
+    const m = decode(exportOnnx(odd, { precision: 'float64' }));
+    const f64 = (t: Obj) => Array.from(new Float64Array(Uint8Array.from(t.raw_data).buffer));
+    expect(m.graph.input[0].type.tensor_type.elem_type).toBe(11);
+    expect(m.graph.output.map((v: Obj) => v.type.tensor_type.elem_type)).toEqual([11, 11]);
+    expect(m.graph.initializer.map((t: Obj) => t.data_type)).toEqual([11, 11, 11]);
+    const a = attrs(m.graph.node[0]);
+    expect(f64(a.nodes_splits!.t)).toEqual([2 - 1e-9, 0.1, 0]);
+    expect(f64(a.leaf_weights!.t)).toEqual([-1, 0.1, 1 / 3, 0.125]);
+    expect(m.metadata_props.find((p: Obj) => p.key === META.precision).value).toBe('float64');
+    // float32 rounds the same threshold DOWN (2 - 1e-9 is no float32), and 0.1 to the float32 below it.
+    expect(f32(attrs(decode(exportOnnx(odd)).graph.node[0]).nodes_splits!.t).slice(0, 2)).toEqual([2 - 2 ** -23, 0.09999999403953552]);
   });
 
   it('binary and multiclass links', () => {

@@ -18,7 +18,7 @@
  * timing (scripts/onnx-timing.ts).
  */
 import { outputCount, type GbdtModel, type Tree } from '../gbdt/model';
-import { float32AtOrBelow, float32Bytes } from './float32';
+import { float32AtOrBelow, float32Bytes, float64Bytes } from './float32';
 import { AttributeType, DataType, encodeModel } from './proto';
 
 export const TREE_OPERATORS = ['TreeEnsemble', 'TreeEnsembleRegressor'] as const;
@@ -39,13 +39,53 @@ export const META = {
   formatVersion: 'wx.model_format_version',
   treeOperator: 'wx.tree_operator',
   modelHash: 'wx.model_hash',
+  precision: 'wx.precision',
 } as const;
+
+export const PRECISIONS = ['float32', 'float64'] as const;
+export type Precision = (typeof PRECISIONS)[number];
 
 export interface ExportOptions {
   treeOperator?: TreeOperator;
   /** Recorded in metadata_props (e.g. sha256 of model.json) so a model.onnx can be matched to its JSON. */
   modelHash?: string;
+  /**
+   * float32 (default): float input, thresholds and leaves, the usual ONNX tree model. float64: a
+   * double input (the Predictor widens the caller's float32 rows), exact double thresholds and
+   * leaves, and double sums, so the scores equal the reference predictor's to rounding; about 20%
+   * slower, and for ensembles large enough that float32 sums drift. TreeEnsemble only
+   * (TreeEnsembleRegressor's output is float whatever its input).
+   */
+  precision?: Precision;
 }
+
+/** How numbers are stored at one precision: the tensor type, constant tensors, and split thresholds. */
+interface Numeric {
+  precision: Precision;
+  elemType: number;
+  tensor(values: ArrayLike<number>, dims: number[], name?: string): Record<string, unknown>;
+  /** The stored threshold keeping `fround(x) <= t` for every float32 input x. */
+  threshold(t: number): number;
+}
+
+const NUMERIC: Record<Precision, Numeric> = {
+  float32: {
+    precision: 'float32',
+    elemType: DataType.FLOAT,
+    tensor: (values, dims, name) => ({ ...(name ? { name } : {}), dims, data_type: DataType.FLOAT, raw_data: float32Bytes(values) }),
+    threshold: float32AtOrBelow,
+  },
+  float64: {
+    precision: 'float64',
+    elemType: DataType.DOUBLE,
+    tensor: (values, dims, name) => ({ ...(name ? { name } : {}), dims, data_type: DataType.DOUBLE, raw_data: float64Bytes(values) }),
+    // A float32 input widened to double compares with the double threshold exactly as the reference does.
+    threshold: (t) => {
+      if (Number.isNaN(t)) throw new RangeError('threshold is NaN');
+      return t;
+    },
+  },
+};
 
 type Attr = Record<string, unknown>;
 type NodeProto = { op_type: string; domain?: string; input: string[]; output: string[]; name: string; attribute?: Attr[] };
@@ -54,12 +94,6 @@ const ints = (name: string, values: ArrayLike<number>): Attr => ({ name, type: A
 const int = (name: string, i: number): Attr => ({ name, type: AttributeType.INT, i });
 const floats = (name: string, values: ArrayLike<number>): Attr => ({ name, type: AttributeType.FLOATS, floats: Array.from(values, Math.fround) });
 const str = (name: string, s: string): Attr => ({ name, type: AttributeType.STRING, s: new TextEncoder().encode(s) });
-const floatTensor = (values: ArrayLike<number>, dims: number[], name?: string) => ({
-  ...(name ? { name } : {}),
-  dims,
-  data_type: DataType.FLOAT,
-  raw_data: float32Bytes(values),
-});
 const tensorAttr = (name: string, t: Record<string, unknown>): Attr => ({ name, type: AttributeType.TENSOR, t });
 
 /** Nodes of all trees in one flat numbering, with leaves numbered apart (the TreeEnsemble layout). */
@@ -79,7 +113,7 @@ interface FlatTrees {
 /** A model with no trees still needs one (ONNX ensembles cannot be empty): a single zero leaf. */
 const ZERO_TREE: Tree = { output: 0, splitFeature: [], threshold: [], defaultLeft: [], left: [], right: [], gain: [], leafValue: [0] };
 
-function flatten(trees: readonly Tree[]): FlatTrees {
+function flatten(trees: readonly Tree[], num: Numeric): FlatTrees {
   const f: FlatTrees = { roots: [], feature: [], split: [], trueId: [], trueLeaf: [], falseId: [], falseLeaf: [], missingTrue: [], leafTarget: [], leafWeight: [] };
   trees.forEach((t, ti) => {
     const nodeBase = f.feature.length;
@@ -104,7 +138,7 @@ function flatten(trees: readonly Tree[]): FlatTrees {
       f.feature.push(t.splitFeature[i]!);
       let thr: number;
       try {
-        thr = float32AtOrBelow(t.threshold[i]!);
+        thr = num.threshold(t.threshold[i]!);
       } catch (e) {
         throw new Error(`onnx export: trees.${ti}.threshold.${i}: ${(e as Error).message}`);
       }
@@ -122,7 +156,7 @@ function flatten(trees: readonly Tree[]): FlatTrees {
   return f;
 }
 
-function treeEnsembleV5(f: FlatTrees, nTargets: number, out: string): { node: NodeProto; mlOpset: number } {
+function treeEnsembleV5(f: FlatTrees, nTargets: number, out: string, num: Numeric): { node: NodeProto; mlOpset: number } {
   const n = f.feature.length;
   return {
     mlOpset: 5,
@@ -138,7 +172,7 @@ function treeEnsembleV5(f: FlatTrees, nTargets: number, out: string): { node: No
         int('n_targets', nTargets),
         ints('tree_roots', f.roots),
         ints('nodes_featureids', f.feature),
-        tensorAttr('nodes_splits', floatTensor(f.split, [n])),
+        tensorAttr('nodes_splits', num.tensor(f.split, [n])),
         tensorAttr('nodes_modes', { dims: [n], data_type: DataType.UINT8, raw_data: new Uint8Array(n) }), // 0 = BRANCH_LEQ
         ints('nodes_truenodeids', f.trueId),
         ints('nodes_trueleafs', f.trueLeaf),
@@ -146,14 +180,14 @@ function treeEnsembleV5(f: FlatTrees, nTargets: number, out: string): { node: No
         ints('nodes_falseleafs', f.falseLeaf),
         ints('nodes_missing_value_tracks_true', f.missingTrue),
         ints('leaf_targetids', f.leafTarget),
-        tensorAttr('leaf_weights', floatTensor(f.leafWeight, [f.leafWeight.length])),
+        tensorAttr('leaf_weights', num.tensor(f.leafWeight, [f.leafWeight.length])),
       ],
     },
   };
 }
 
 /** The v3 layout: per-tree node ids, leaves as LEAF nodes carrying target weights. */
-function treeEnsembleV3(trees: readonly Tree[], nTargets: number, out: string): { node: NodeProto; mlOpset: number } {
+function treeEnsembleV3(trees: readonly Tree[], nTargets: number, out: string, num: Numeric): { node: NodeProto; mlOpset: number } {
   const treeIds: number[] = [];
   const nodeIds: number[] = [];
   const features: number[] = [];
@@ -179,7 +213,7 @@ function treeEnsembleV3(trees: readonly Tree[], nTargets: number, out: string): 
       features.push(t.splitFeature[i]!);
       modes.push(LEQ);
       try {
-        values.push(float32AtOrBelow(t.threshold[i]!));
+        values.push(num.threshold(t.threshold[i]!));
       } catch (e) {
         throw new Error(`onnx export: trees.${ti}.threshold.${i}: ${(e as Error).message}`);
       }
@@ -240,12 +274,12 @@ const op = (op_type: string, input: string[], output: string, attribute?: Attr[]
 });
 
 /** The link from raw scores to probabilities: nodes and their constant initializers. */
-function linkNodes(m: GbdtModel): { nodes: NodeProto[]; initializers: Record<string, unknown>[] } {
+function linkNodes(m: GbdtModel, num: Numeric): { nodes: NodeProto[]; initializers: Record<string, unknown>[] } {
   const K = m.numClasses;
   if (m.objective === 'binary') {
     return {
       nodes: [op('Sigmoid', [RAW_NAME], 'p1'), op('Sub', ['one', 'p1'], 'p0'), op('Concat', ['p0', 'p1'], PROBABILITIES_NAME, [int('axis', 1)])],
-      initializers: [floatTensor([1], [1], 'one')],
+      initializers: [num.tensor([1], [1], 'one')],
     };
   }
   if (m.objective === 'multiclass') {
@@ -261,13 +295,13 @@ function linkNodes(m: GbdtModel): { nodes: NodeProto[]; initializers: Record<str
       op('Sub', ['cdf_upper', 'cdf_lower'], 'p_diff'),
       op('Relu', ['p_diff'], PROBABILITIES_NAME),
     ],
-    initializers: [floatTensor([...th, Infinity], [1, K], 'theta_upper'), floatTensor([-Infinity, ...th], [1, K], 'theta_lower')],
+    initializers: [num.tensor([...th, Infinity], [1, K], 'theta_upper'), num.tensor([-Infinity, ...th], [1, K], 'theta_lower')],
   };
 }
 
-const tensorType = (dims: (number | string)[]) => ({
+const tensorType = (elemType: number, dims: (number | string)[]) => ({
   tensor_type: {
-    elem_type: DataType.FLOAT,
+    elem_type: elemType,
     shape: { dim: dims.map((d) => (typeof d === 'string' ? { dim_param: d } : { dim_value: d })) },
   },
 });
@@ -275,17 +309,22 @@ const tensorType = (dims: (number | string)[]) => ({
 /** The ONNX ModelProto bytes of a (zod-validated) GbdtModel. */
 export function exportOnnx(m: GbdtModel, options: ExportOptions = {}): Uint8Array {
   const treeOperator = options.treeOperator ?? 'TreeEnsemble';
+  const num = NUMERIC[options.precision ?? 'float32'];
+  if (num.precision === 'float64' && treeOperator !== 'TreeEnsemble') {
+    throw new Error(`onnx export: precision float64 needs treeOperator TreeEnsemble (${treeOperator} outputs float whatever its input)`);
+  }
   const S = outputCount(m);
   const F = m.featureNames.length;
   const trees = m.trees.length > 0 ? m.trees : [ZERO_TREE];
-  const ensemble = treeOperator === 'TreeEnsemble' ? treeEnsembleV5(flatten(trees), S, 'tree_sum') : treeEnsembleV3(trees, S, 'tree_sum');
-  const link = linkNodes(m);
+  const ensemble = treeOperator === 'TreeEnsemble' ? treeEnsembleV5(flatten(trees, num), S, 'tree_sum', num) : treeEnsembleV3(trees, S, 'tree_sum', num);
+  const link = linkNodes(m, num);
   const metadata: [string, string][] = [
     [META.featureNames, JSON.stringify(m.featureNames)],
     [META.objective, m.objective],
     [META.numClasses, String(m.numClasses)],
     [META.formatVersion, String(m.version)],
     [META.treeOperator, treeOperator],
+    [META.precision, num.precision],
   ];
   if (options.modelHash) metadata.push([META.modelHash, options.modelHash]);
   return encodeModel({
@@ -301,11 +340,11 @@ export function exportOnnx(m: GbdtModel, options: ExportOptions = {}): Uint8Arra
     graph: {
       name: `wx_gbdt_${m.objective}`,
       node: [ensemble.node, op('Add', ['tree_sum', 'base_score'], RAW_NAME), ...link.nodes],
-      initializer: [floatTensor(m.baseScore, [S], 'base_score'), ...link.initializers],
-      input: [{ name: INPUT_NAME, type: tensorType(['N', F]) }],
+      initializer: [num.tensor(m.baseScore, [S], 'base_score'), ...link.initializers],
+      input: [{ name: INPUT_NAME, type: tensorType(num.elemType, ['N', F]) }],
       output: [
-        { name: PROBABILITIES_NAME, type: tensorType(['N', m.numClasses]) },
-        { name: RAW_NAME, type: tensorType(['N', S]) },
+        { name: PROBABILITIES_NAME, type: tensorType(num.elemType, ['N', m.numClasses]) },
+        { name: RAW_NAME, type: tensorType(num.elemType, ['N', S]) },
       ],
     },
   });

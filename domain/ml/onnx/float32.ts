@@ -30,3 +30,11 @@ export function float32Bytes(values: ArrayLike<number>): Uint8Array {
   for (let i = 0; i < a.length; i++) view.setFloat32(i * 4, a[i]!, true);
   return bytes;
 }
+
+/** Little-endian bytes of the values as float64 (TensorProto.raw_data of a DOUBLE tensor). */
+export function float64Bytes(values: ArrayLike<number>): Uint8Array {
+  const bytes = new Uint8Array(values.length * 8);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i]!, true);
+  return bytes;
+}
