@@ -44,7 +44,8 @@ function prunedScore(t: FrozenTrial, direction: Direction): [number, number] {
 
 /** Optuna's _split_trials for one objective without constraints; both groups come back by number. */
 export function splitTrials(trials: readonly FrozenTrial[], nBelow: number, direction: Direction): { below: FrozenTrial[]; above: FrozenTrial[] } {
-  const complete = trials.filter((t) => t.state === 'complete');
+  // A complete trial without a finite value (a storage bug) cannot be ranked; it is left out.
+  const complete = trials.filter((t) => t.state === 'complete' && typeof t.value === 'number' && Number.isFinite(t.value));
   const pruned = trials.filter((t) => t.state === 'pruned');
   const running = trials.filter((t) => t.state === 'running');
   const sign = direction === 'minimize' ? 1 : -1;
