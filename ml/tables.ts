@@ -67,26 +67,23 @@ export function parseCell(text: string): number | undefined {
 }
 
 export async function readTable(file: string, options: ReadTableOptions = {}): Promise<Table> {
-  let size: number;
+  const magic = Buffer.alloc(4);
   try {
     const st = statSync(file);
     if (!st.isFile()) fail(file, 'is not a file');
-    size = st.size;
+    if (st.size === 0) fail(file, 'is empty');
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, magic, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     if (err instanceof TableInputError) throw err;
     return fail(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  if (size === 0) fail(file, 'is empty');
-  const magic = Buffer.alloc(4);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, magic, 0, 4, 0);
-  } finally {
-    closeSync(fd);
-  }
   const isParquet = magic.toString('latin1') === 'PAR1';
-  const ext = extname(file).toLowerCase();
-  if (ext === '.parquet' && !isParquet) fail(file, 'is not a Parquet file (no PAR1 magic bytes)');
+  if (extname(file).toLowerCase() === '.parquet' && !isParquet) fail(file, 'is not a Parquet file (no PAR1 magic bytes)');
   return isParquet ? readParquet(file, options) : readCsv(file, readFileSync(file), options);
 }
 
