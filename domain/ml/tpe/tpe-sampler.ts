@@ -8,7 +8,7 @@
  * with the same history proposes the same parameters.
  */
 import { ParzenEstimator, defaultWeights, type ParzenParameters } from './parzen';
-import { sampleUniform } from './random-sampler';
+import { RandomSampler, sampleUniform } from './random-sampler';
 import { rngFor } from './rng';
 import { isSingle, toExternal, toInternal } from './space';
 import type { Direction, Distribution, FrozenTrial, Params, Sampler, SearchSpace } from './types';
@@ -73,9 +73,11 @@ export class TPESampler implements Sampler {
   private readonly constantLiar: boolean;
   private readonly gamma: (n: number) => number;
   private readonly parzen: ParzenParameters;
+  private readonly startup: RandomSampler;
 
   constructor(options: TPESamplerOptions = {}) {
     this.seed = options.seed ?? 0;
+    this.startup = new RandomSampler({ seed: this.seed });
     this.nStartupTrials = options.nStartupTrials ?? 10;
     this.nEiCandidates = options.nEiCandidates ?? 24;
     this.multivariate = options.multivariate ?? true;
@@ -95,11 +97,9 @@ export class TPESampler implements Sampler {
     const finished = others.filter((t) => t.state === 'complete' || t.state === 'pruned');
     const params: Params = {};
     const names = Object.keys(space);
-    if (finished.length < this.nStartupTrials) {
-      const rng = rngFor(this.seed, 'tpe-startup', number);
-      for (const name of names) params[name] = sampleUniform(space[name]!, rng);
-      return params;
-    }
+    // Start-up trials are exactly RandomSampler's for the same seed (as Optuna's TPE delegates to
+    // its RandomSampler), so TPE and random search with one seed share their first points.
+    if (finished.length < this.nStartupTrials) return this.startup.sample(space, trials, direction, number);
     const searched = names.filter((name) => !isSingle(space[name]!));
     for (const name of names) if (isSingle(space[name]!)) params[name] = sampleUniform(space[name]!, () => 0);
     const groups = this.multivariate ? [searched] : searched.map((name) => [name]);
