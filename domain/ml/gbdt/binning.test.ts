@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binMatrix, binOf, featureEdges, fitBinMapper } from './binning';
+import { binMatrix, binOf, featureEdges, fitBinMapper, sortFloat32 } from './binning';
 import { leafOf, type Tree } from './model';
 import { mulberry32 } from './rng';
 
@@ -63,6 +63,14 @@ describe('binning', () => {
     const few = Float32Array.from([1, 1, 1, 2, 3, 3, 3, 4, 4, 4, 4]);
     expect(Array.from(featureEdges(few, 255, 3))).toEqual([1.5, 3.5, Infinity]);
     expect(Array.from(featureEdges(new Float32Array(0), 255, 3))).toEqual([Infinity]);
+  });
+
+  it('sorts float32 values like a numeric sort (negatives, zeros, denormals, infinities)', () => {
+    const rng = mulberry32(8);
+    const v = Float32Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? -0 : i % 11 === 0 ? 1e-42 : i % 13 === 0 ? -Infinity : i % 17 === 0 ? Infinity : (rng() - 0.5) * 10 ** Math.floor(rng() * 10 - 5)));
+    const expected = Array.from(v).sort((a, b) => a - b);
+    const got = Array.from(sortFloat32(Float32Array.from(v)));
+    expect(got.map((x) => (Object.is(x, -0) ? 0 : x))).toEqual(expected.map((x) => (Object.is(x, -0) ? 0 : x)));
   });
 
   it('puts NaN in its own bin after the value bins, and uses uint16 above 256 bins', () => {

@@ -27,20 +27,66 @@ export interface BinMapper {
   stride256: boolean;
 }
 
+/**
+ * Sorts float32 values (no NaN) in place: an LSD radix sort on order-preserving integer keys,
+ * three 11-bit passes (Float32Array.prototype.sort took about 30 ms per 100k values in Node 20,
+ * most of the binning time).
+ */
+export function sortFloat32(a: Float32Array): Float32Array {
+  const n = a.length;
+  const bits = new Uint32Array(a.buffer, a.byteOffset, n);
+  let src = new Uint32Array(n);
+  let dst = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = bits[i]!;
+    // Negative: flip all bits; positive: set the sign bit. Unsigned order = float order.
+    src[i] = (v & 0x80000000) !== 0 ? ~v >>> 0 : (v | 0x80000000) >>> 0;
+  }
+  const count = new Uint32Array(2048);
+  for (let shift = 0; shift < 32; shift += 11) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) {
+      const d = (src[i]! >>> shift) & 2047;
+      count[d] = count[d]! + 1;
+    }
+    let sum = 0;
+    for (let d = 0; d < 2048; d++) {
+      const c = count[d]!;
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = src[i]!;
+      const d = (k >>> shift) & 2047;
+      dst[count[d]!] = k;
+      count[d] = count[d]! + 1;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  for (let i = 0; i < n; i++) {
+    const k = src[i]!;
+    bits[i] = (k & 0x80000000) !== 0 ? (k & 0x7fffffff) >>> 0 : ~k >>> 0;
+  }
+  return a;
+}
+
 /** Edges for one feature from its sorted float32 sample values (NaN removed). */
 export function featureEdges(sorted: Float32Array, maxBins: number, minDataInBin: number): Float64Array {
   const n = sorted.length;
   if (n === 0) return Float64Array.of(Infinity);
-  const vals: number[] = [];
-  const counts: number[] = [];
+  const vals = new Float64Array(n);
+  const counts = new Int32Array(n);
+  let d = 0;
   for (let i = 0; i < n; ) {
     let j = i + 1;
     while (j < n && sorted[j] === sorted[i]) j++;
-    vals.push(sorted[i]!);
-    counts.push(j - i);
+    vals[d] = sorted[i]!;
+    counts[d] = j - i;
+    d++;
     i = j;
   }
-  const d = vals.length;
   const edges: number[] = [];
   // Edge between two consecutive distinct float32 values a < b: the float32 midpoint, or a itself
   // if rounding pushed the midpoint onto b (a then still goes left and b right).
@@ -92,17 +138,23 @@ export function fitBinMapper(x: ArrayLike<number>, rows: number, features: numbe
     sample = new Uint32Array(rows);
     for (let i = 0; i < rows; i++) sample[i] = i;
   }
-  const edges: Float64Array[] = [];
-  const buf = new Float32Array(sample.length);
-  for (let f = 0; f < features; f++) {
-    let m = 0;
-    for (let i = 0; i < sample.length; i++) {
-      const v = x[sample[i]! * features + f]!;
-      if (v === v) buf[m++] = v;
+  // One pass over the rows into per-feature columns (a strided pass per feature would read the
+  // whole matrix once per feature), NaN dropped.
+  const m = sample.length;
+  const cols = Array.from({ length: features }, () => new Float32Array(m));
+  const lens = new Int32Array(features);
+  for (let i = 0; i < m; i++) {
+    const o = sample[i]! * features;
+    for (let f = 0; f < features; f++) {
+      const v = x[o + f]!;
+      if (v === v) {
+        cols[f]![lens[f]!] = v;
+        lens[f] = lens[f]! + 1;
+      }
     }
-    const sorted = buf.subarray(0, m).sort();
-    edges.push(featureEdges(sorted, maxBins, minDataInBin));
   }
+  const edges: Float64Array[] = [];
+  for (let f = 0; f < features; f++) edges.push(featureEdges(sortFloat32(cols[f]!.subarray(0, lens[f]!)), maxBins, minDataInBin));
   return mapperFromEdges(edges, maxBins);
 }
 
