@@ -82,16 +82,24 @@ export async function benchBackfill(opts: { from?: string; to?: string } = {}): 
         const st = procStat(child.pid!);
         return st ? (st.utime + st.stime) / CLOCK_TICKS : 0;
       };
+      let threads0: Map<string, number> | undefined;
       child.stdout.on('data', (d: Buffer) => {
         const now = performance.now();
         const text = d.toString();
         if (!started && /wx: backfill \S+ run/.test(stdout + text)) {
           started = now;
           [cpu.wx0, cpu.pg0] = [wxCpu(), pgCpu()];
+          threads0 = threadCpu(child.pid!);
         }
         if (!ended && /\nbackfill (done|failed)/.test(stdout + text)) {
           ended = now;
           [cpu.wx1, cpu.pg1] = [wxCpu(), pgCpu()];
+          if (process.env.WX_BENCH_THREADS && threads0) {
+            // Which threads of the wx process spent it (JS main, the sandbox worker, V8's GC helpers, Temporal core's tokio, ...).
+            const t1 = threadCpu(child.pid!);
+            const rows = [...t1].map(([name, s]) => [name, +(s - (threads0!.get(name) ?? 0)).toFixed(2)] as const).filter(([, s]) => s > 0.05);
+            console.log(`wx threads (CPU s over the backfill): ${rows.sort((a, b) => b[1] - a[1]).map(([n, s]) => `${n} ${s}`).join(', ')}`);
+          }
         }
         stdout += text;
       });
@@ -184,6 +192,28 @@ function procStat(pid: number): { ppid: number; utime: number; stime: number; cu
   } catch {
     return undefined; // the process ended between listing and reading: nothing to count
   }
+}
+
+/** CPU seconds per thread name of a process (threads of one name summed). */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out; // the process ended: nothing to count
+  }
+  for (const tid of tids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / CLOCK_TICKS);
+    } catch {
+      continue; // the thread ended between listing and reading
+    }
+  }
+  return out;
 }
 
 export function printBackfill(f: BackfillBenchFigures): void {

@@ -569,7 +569,9 @@ export async function bulkUpsert<T extends PgTable>(
     await client.query('BEGIN');
   }
   try {
-    const { inserted, updated } = await stageAndMerge(client, info, plan, unique);
+    // Inside the caller's transaction, the savepoint just taken also undoes a failed direct COPY (the
+    // probe before it only reads): one savepoint, two round trips fewer per table and chunk.
+    const { inserted, updated } = await stageAndMerge(client, info, plan, unique, own ? undefined : 'bulk_upsert');
     await client.query(own ? 'COMMIT' : 'RELEASE SAVEPOINT bulk_upsert');
     return { rows: rows.length, inserted, updated, unchanged: rows.length - inserted - updated };
   } catch (err) {
@@ -615,19 +617,27 @@ async function copyInto(client: pg.PoolClient | pg.Client, table: string, plan: 
   await pipeline(Readable.from(copyChunks(rows, plan, label)), client.query(copyFrom(`COPY ${table} (${cols}) FROM STDIN`)));
 }
 
-async function stageAndMerge(client: pg.PoolClient | pg.Client, info: TableInfo, plan: Plan, rows: ReadonlyArray<AnyRow>): Promise<{ inserted: number; updated: number }> {
+async function stageAndMerge(
+  client: pg.PoolClient | pg.Client,
+  info: TableInfo,
+  plan: Plan,
+  rows: ReadonlyArray<AnyRow>,
+  /** A savepoint taken right before this call, with nothing written since: it undoes a failed COPY. */
+  fresh?: string,
+): Promise<{ inserted: number; updated: number }> {
   // Fast path: no sampled key exists yet (a first backfill), so COPY goes straight into the target. A
   // key that does exist (outside the sample, or inserted meanwhile by another session) fails the COPY
   // with a unique violation (23505); then the merge below runs.
   if (!(await sampleKeysExist(client, info, plan, rows))) {
-    await client.query('SAVEPOINT bulk_upsert_copy');
+    if (!fresh) await client.query('SAVEPOINT bulk_upsert_copy');
     try {
       await copyInto(client, info.qualified, plan, rows, info.qualified);
-      await client.query('RELEASE SAVEPOINT bulk_upsert_copy');
+      if (!fresh) await client.query('RELEASE SAVEPOINT bulk_upsert_copy');
       return { inserted: rows.length, updated: 0 };
     } catch (err) {
       if ((err as { code?: string }).code !== '23505') throw err;
-      await client.query('ROLLBACK TO SAVEPOINT bulk_upsert_copy; RELEASE SAVEPOINT bulk_upsert_copy');
+      // Back to the state before the COPY; the savepoint stays for the merge's own failure handling.
+      await client.query(fresh ? `ROLLBACK TO SAVEPOINT ${fresh}` : 'ROLLBACK TO SAVEPOINT bulk_upsert_copy; RELEASE SAVEPOINT bulk_upsert_copy');
     }
   }
 

@@ -150,6 +150,21 @@ describe('bulkUpsert (real PostgreSQL)', () => {
     expect(await bulkUpsert(pool, wxDataFlag, [{ ...flag, detail: 'second' }], { conflictTarget: ['tableName', 'rowKey', 'rule'] })).toMatchObject({ inserted: 0, updated: 1 });
   });
 
+  it('inside the caller’s transaction, a direct COPY that meets an unsampled existing key is undone alone: the transaction’s earlier work stays', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => settlement(`2027-0${1 + Math.floor(i / 250)}-${String((i % 250) % 28 + 1).padStart(2, '0')}`, `t${Math.floor((i % 250) / 28)}`, i));
+    await bulkUpsert(pool, wxSettlement, [many[1]!]);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await bulkUpsert(client, wxSettlement, [settlement('2027-12-31', 'earlier', 1)]);
+      expect(await bulkUpsert(client, wxSettlement, many)).toEqual({ rows: 1000, inserted: 999, updated: 0, unchanged: 1 });
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    expect((await pool.query(`SELECT count(*)::int n FROM wx.settlement WHERE date >= '2027-01-01'`)).rows[0].n).toBe(1001);
+  });
+
   it('loads a 200k-row batch, then finds it all unchanged', async () => {
     const rows: CandleRow[] = generateCandles(200_000);
     const first = await bulkUpsert(pool, kalshiCandle, rows);
