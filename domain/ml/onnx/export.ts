@@ -15,7 +15,7 @@
  * TreeEnsembleRegressor (opset 3) on request. Both pass the same parity tests; TreeEnsemble is the
  * default because it is the maintained operator, its files are 2.6x smaller (leaves are not nodes,
  * modes are one byte) and load about 3x faster; batch throughput was the same within the noise of a
- * busy 2-core machine (v5 ahead in two of three runs of scripts/onnx-timing.ts, v3 in one).
+ * busy 2-core machine (v5 ahead in three of four runs of scripts/onnx-timing.ts, by up to 1.3x; v3 in one).
  */
 import { outputCount, type GbdtModel, type Tree } from '../gbdt/model';
 import { float32AtOrBelow, float32Bytes, float64Bytes } from './float32';
