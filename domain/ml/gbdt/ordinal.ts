@@ -2,11 +2,25 @@
  * The ordinal objective: a cumulative logit link with one latent score f and K-1 increasing cut
  * points theta, P(y <= k) = sigmoid(theta_k - f). Trees fit f on the gradient and hessian of the
  * negative log-likelihood; between boosting rounds the cut points are re-fitted by Newton steps on
- * the same likelihood with f held fixed (it is convex in theta, with a tridiagonal Hessian).
+ * the same likelihood with f held fixed (it is convex in theta, with a tridiagonal Hessian). Two
+ * steps per round: the cut points move little between rounds and start from the last fit.
  */
-import { sigmoid } from './model';
 
 const P_MIN = 1e-15;
+
+/** sigmoid(z) and 1 - sigmoid(z) without cancellation, from one exp (into pair[0], pair[1]). */
+function sigmoidPair(z: number, pair: Float64Array): void {
+  const e = Math.exp(-Math.abs(z));
+  const inv = 1 / (1 + e);
+  if (z >= 0) {
+    pair[0] = inv;
+    pair[1] = e * inv;
+  } else {
+    pair[0] = e * inv;
+    pair[1] = inv;
+  }
+}
+const PAIR = new Float64Array(2);
 
 /**
  * Per row of class c given f: the probability of c and the first and second derivatives of
@@ -19,12 +33,14 @@ export function ordinalRow(theta: Float64Array, c: number, f: number, out: Float
   let b = 0; // P(y <= c - 1)
   let oneMinusB = 1;
   if (c < K1) {
-    a = sigmoid(theta[c]! - f);
-    oneMinusA = sigmoid(f - theta[c]!);
+    sigmoidPair(theta[c]! - f, PAIR);
+    a = PAIR[0]!;
+    oneMinusA = PAIR[1]!;
   }
   if (c > 0) {
-    b = sigmoid(theta[c - 1]! - f);
-    oneMinusB = sigmoid(f - theta[c - 1]!);
+    sigmoidPair(theta[c - 1]! - f, PAIR);
+    b = PAIR[0]!;
+    oneMinusB = PAIR[1]!;
   }
   // The probability of the extreme classes without cancellation: 1 - b is sigmoid(f - theta).
   const p = Math.max(P_MIN, c === 0 ? a : c === K1 ? oneMinusB : a - b);
@@ -75,7 +91,7 @@ export function initialThresholds(y: ArrayLike<number>, w: Float64Array | undefi
  * A few damped Newton steps on theta with f fixed. Steps that do not lower the likelihood or
  * that break the strict order are halved, so the cut points always stay increasing.
  */
-export function refitThresholds(theta: Float64Array, y: ArrayLike<number>, f: Float64Array, w: Float64Array | undefined, steps = 3): void {
+export function refitThresholds(theta: Float64Array, y: ArrayLike<number>, f: Float64Array, w: Float64Array | undefined, steps = 2): void {
   const m = theta.length;
   const grad = new Float64Array(m);
   const diag = new Float64Array(m);
@@ -83,12 +99,13 @@ export function refitThresholds(theta: Float64Array, y: ArrayLike<number>, f: Fl
   const cand = new Float64Array(m);
   const cp = new Float64Array(m);
   const dp = new Float64Array(m);
-  let loss = ordinalNll(theta, y, f, w);
+  let loss = NaN;
   for (let s = 0; s < steps; s++) {
     grad.fill(0);
     diag.fill(0);
     off.fill(0);
     let sw = 0;
+    let nll = 0;
     for (let r = 0; r < f.length; r++) {
       const c = y[r]!;
       const fr = f[r]!;
@@ -99,14 +116,17 @@ export function refitThresholds(theta: Float64Array, y: ArrayLike<number>, f: Fl
       let b = 0;
       let omb = 1;
       if (c < m) {
-        a = sigmoid(theta[c]! - fr);
-        oma = sigmoid(fr - theta[c]!);
+        sigmoidPair(theta[c]! - fr, PAIR);
+        a = PAIR[0]!;
+        oma = PAIR[1]!;
       }
       if (c > 0) {
-        b = sigmoid(theta[c - 1]! - fr);
-        omb = sigmoid(fr - theta[c - 1]!);
+        sigmoidPair(theta[c - 1]! - fr, PAIR);
+        b = PAIR[0]!;
+        omb = PAIR[1]!;
       }
       const p = Math.max(P_MIN, c === 0 ? a : c === m ? omb : a - b);
+      nll -= wr * Math.log(p);
       const ua = a * oma;
       const ub = b * omb;
       if (c < m) {
@@ -120,6 +140,8 @@ export function refitThresholds(theta: Float64Array, y: ArrayLike<number>, f: Fl
       }
       if (c > 0 && c < m) off[c - 1] = off[c - 1]! - (wr * ua * ub) / (p * p);
     }
+    // The loss at the current theta comes from the same pass (the last accepted step's loss).
+    loss = nll / sw;
     // Solve (H + ridge) d = -grad, tridiagonal (Thomas algorithm).
     for (let k = 0; k < m; k++) {
       grad[k] = grad[k]! / sw;
