@@ -38,6 +38,7 @@ export const gbdtParamsSchema = z
     monotoneConstraints: z.array(z.union([z.literal(-1), z.literal(0), z.literal(1)], { error: 'entries must be -1, 0 or 1' })).optional(),
     earlyStoppingRounds: int(1).optional(),
     seed: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).default(0),
+    /** Histogram threads: honoured by ml/parallel's trainGbdtThreaded (domain/ has no threads). */
     numThreads: int(1).default(1),
   })
   .strict()
