@@ -98,8 +98,10 @@ export class GeneratedWorld implements World {
     const now = opts.now instanceof Date ? opts.now.getTime() : opts.now ? opts.now.toMillis() : undefined;
     this.nowMs = now ?? Date.parse(`${addDays(this.dates.to, 1)}T16:00:00Z`);
     this.description = `generated seed=${this.seed} inefficiency=${this.inefficiency}`;
-    // ~100 KB per event: a few weeks of six cities; beyond that minute data are recomputed (~2 ms an event).
-    this.sims = new Lru(128);
+    // ~100 KB per event (~40 MB at most): two months of six cities. A backfill lists a month's events of
+    // every city (which simulates them) before it asks for their candles and trades; with room for a
+    // few weeks only, most were simulated again (the sandbox's largest cost in bench/backfill.ts).
+    this.sims = new Lru(384);
   }
 
   now(): DateTime {
