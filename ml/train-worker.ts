@@ -1,0 +1,131 @@
+/**
+ * One GBDT training run on its own worker thread, so that the caller's event loop stays free (an
+ * activity's heartbeats are timers: a synchronous trainer on the activity's thread would starve them
+ * and the trial would be declared dead). The rows travel as typed arrays over SharedArrayBuffers, so
+ * K trials of one process share one copy of the data set. Every `reportEvery` rounds the thread posts
+ * the validation loss; the caller's `onProgress` may answer "stop" (a pruner), and an aborted signal
+ * stops the run too: either terminates the thread at once (the trainer never yields, so terminating
+ * is the only way to stop it mid-round).
+ */
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { GbdtParams } from '../domain/ml/gbdt/params';
+
+export interface SharedRows {
+  /** Row-major rows × features (NaN = missing), ideally over a SharedArrayBuffer. */
+  x: Float64Array;
+  rows: number;
+  /** Class index per row. */
+  y: Int32Array;
+}
+
+export interface TrainJob {
+  train: SharedRows;
+  valid: SharedRows;
+  featureNames: string[];
+  params: GbdtParams;
+  /** Post the validation loss every this many rounds (step = round / reportEvery - 1). */
+  reportEvery: number;
+  /** Held-out metric of the final model on `valid`. */
+  metric: 'logloss' | 'rps';
+}
+
+export type TrainOutcome =
+  | { kind: 'done'; value: number; bestIteration: number; iterations: number }
+  | { kind: 'stopped'; step: number };
+
+/** A failure inside the thread, with the name of the error thrown there (e.g. InvalidGbdtParamsError). */
+export class TrainThreadError extends Error {
+  constructor(
+    message: string,
+    readonly originalName: string,
+  ) {
+    super(message);
+    this.name = 'TrainThreadError';
+  }
+}
+
+type ThreadMessage =
+  | { kind: 'progress'; iteration: number; valid: number }
+  | { kind: 'done'; value: number; bestIteration: number; iterations: number }
+  | { kind: 'error'; name: string; message: string };
+
+const BOOT = new URL('./train-worker-boot.mjs', import.meta.url);
+
+export interface TrainInThreadOptions {
+  /** Called in order for each reported step; resolving true stops the run (outcome 'stopped'). */
+  onProgress?: (step: number, value: number, iteration: number) => Promise<boolean>;
+  signal?: AbortSignal;
+}
+
+/** Trains `job` on a new worker thread; resolves with the held-out value, or 'stopped' when onProgress said so. */
+export function trainInThread(job: TrainJob, opts: TrainInThreadOptions = {}): Promise<TrainOutcome> {
+  const { signal, onProgress } = opts;
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<TrainOutcome>((resolve, reject) => {
+    const thread = new Worker(BOOT, { workerData: job });
+    let settled = false;
+    let finished = false;
+    // Reports are awaited one after another, and the final value only after the last report.
+    let chain: Promise<void> = Promise.resolve();
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      void thread.terminate().finally(fn);
+    };
+    const onAbort = () => finish(() => reject(abortReason(signal!)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    thread.on('message', (m: ThreadMessage) => {
+      if (m.kind === 'progress') {
+        const step = Math.round(m.iteration / job.reportEvery) - 1;
+        chain = chain.then(async () => {
+          if (settled || !onProgress) return;
+          if (await onProgress(step, m.valid, m.iteration)) finish(() => resolve({ kind: 'stopped', step }));
+        });
+        chain.catch((err: unknown) => finish(() => reject(err)));
+      } else if (m.kind === 'done') {
+        finished = true;
+        void chain.then(() => finish(() => resolve(m)), () => undefined);
+      } else {
+        finish(() => reject(new TrainThreadError(m.message, m.name)));
+      }
+    });
+    thread.on('error', (err) => finish(() => reject(err)));
+    thread.on('exit', (code) => {
+      if (!settled && !finished) finish(() => reject(new Error(`the training thread exited with code ${code} before it finished`)));
+    });
+  });
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(`training cancelled: ${String(signal.reason)}`);
+}
+
+/** The thread's side (ml/train-worker-boot.mjs calls it): train, report, post the held-out value. */
+export async function threadMain(): Promise<void> {
+  if (isMainThread || !parentPort) throw new Error('threadMain runs on a training thread only');
+  const port = parentPort;
+  const job = workerData as TrainJob;
+  try {
+    const { trainGbdtThreaded } = await import('./parallel/train');
+    const { predictProba } = await import('../domain/ml/gbdt/model');
+    const { logLoss, rankedProbabilityScore } = await import('../domain/ml/metrics');
+    const K = job.params.numClasses;
+    const set = (s: SharedRows) => ({ x: s.x, rows: s.rows, featureNames: job.featureNames, y: s.y });
+    const valid = set(job.valid);
+    const trained = trainGbdtThreaded(set(job.train), job.params, {
+      valid,
+      evalTrain: false,
+      onIteration: (e) => {
+        if (job.metric === 'logloss' && e.iteration % job.reportEvery === 0) port.postMessage({ kind: 'progress', iteration: e.iteration, valid: e.valid! } satisfies ThreadMessage);
+      },
+    });
+    const proba = predictProba(trained.model, valid.x, valid.rows);
+    const value = job.metric === 'rps' ? rankedProbabilityScore(proba, valid.y, K) : logLoss(proba, valid.y, K);
+    port.postMessage({ kind: 'done', value, bestIteration: trained.model.bestIteration, iterations: trained.evals.length } satisfies ThreadMessage);
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    port.postMessage({ kind: 'error', name: e.name, message: e.message } satisfies ThreadMessage);
+  }
+}
