@@ -163,8 +163,9 @@ describe('the gbdt objective through tuneWorkflow (real dev server, real Postgre
     const input = study('gbdt-heartbeat', 1, {
       parallelism: 1,
       space: { learningRate: { type: 'float', low: 0.05, high: 0.1 } },
-      objective: { name: 'gbdt', options: options({ fixed: { numIterations: 600, numLeaves: 63, minDataInLeaf: 5 }, reportEvery: 100_000 }) },
+      objective: { name: 'gbdt', options: options({ fixed: { numIterations: 1200, numLeaves: 63, minDataInLeaf: 5 }, reportEvery: 100_000 }) },
       heartbeatTimeoutSeconds: 1,
+      maxFailedTrials: 1,
       pruner: { kind: 'none' },
     });
     const result = await run(input);
