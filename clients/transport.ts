@@ -52,52 +52,59 @@ export const nodeTransport: Transport = (url, headers, timeoutMs) => {
   const deadline = Date.now() + timeoutMs;
   const once = (target: URL, redirects: number): Promise<TransportResponse> =>
     new Promise((resolve, reject) => {
-      const secure = target.protocol === 'https:';
       let settled = false;
-      const fail = (err: Error) => {
+      let req: http.ClientRequest | undefined;
+      const timer = setTimeout(() => fail(timeoutError(timeoutMs)), Math.max(0, deadline - Date.now()));
+      function fail(err: Error) {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        req.destroy();
+        req?.destroy();
         reject(err);
-      };
-      const timer = setTimeout(() => fail(timeoutError(timeoutMs)), Math.max(0, deadline - Date.now()));
-      const req = (secure ? https : http).get(
-        target,
-        { headers: { 'accept-encoding': 'gzip, deflate, br', ...headers }, agent: secure ? agents.https : agents.http },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          const location = res.headers.location;
-          if (status >= 300 && status < 400 && location && status !== 304) {
-            res.resume();
-            if (redirects >= MAX_REDIRECTS) return fail(new Error(`more than ${MAX_REDIRECTS} redirects`));
-            settled = true;
-            clearTimeout(timer);
-            once(new URL(location, target), redirects + 1).then(resolve, reject);
-            return;
-          }
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', fail);
-          res.on('aborted', () => fail(new Error('the connection closed before the body was complete')));
-          res.on('end', () => {
-            if (!res.complete) return fail(new Error('the connection closed before the body was complete'));
-            const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-            const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
-            const decode = encoding && encoding !== 'identity' ? decoders[encoding] : undefined;
-            if (encoding && encoding !== 'identity' && !decode) return fail(new Error(`unsupported content-encoding ${encoding}`));
-            (decode ? decode(raw) : Promise.resolve(raw)).then(
-              (body) => {
-                if (settled) return;
-                settled = true;
-                clearTimeout(timer);
-                resolve({ status, text: utf8(body) });
-              },
-              (err: Error) => fail(new Error(`body could not be decoded (${encoding}): ${err.message}`)),
-            );
-          });
-        },
-      );
+      }
+      function done(status: number, body: Buffer) {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status, text: utf8(body) });
+      }
+      function onResponse(res: http.IncomingMessage) {
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if (status >= 300 && status < 400 && location && status !== 304) {
+          res.resume();
+          if (redirects >= MAX_REDIRECTS) return fail(new Error(`more than ${MAX_REDIRECTS} redirects`));
+          settled = true;
+          clearTimeout(timer);
+          once(new URL(location, target), redirects + 1).then(resolve, reject);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        const cut = () => fail(new Error('the connection closed before the body was complete'));
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', fail);
+        res.on('aborted', cut);
+        res.on('end', () => {
+          if (!res.complete) return cut();
+          const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+          if (!encoding || encoding === 'identity') return done(status, raw);
+          const decode = decoders[encoding];
+          if (!decode) return fail(new Error(`unsupported content-encoding ${encoding}`));
+          decode(raw).then(
+            (body) => done(status, body),
+            (err: Error) => fail(new Error(`body could not be decoded (${encoding}): ${err.message}`)),
+          );
+        });
+      }
+      try {
+        const secure = target.protocol === 'https:';
+        req = (secure ? https : http).get(target, { headers: { 'accept-encoding': 'gzip, deflate, br', ...headers }, agent: secure ? agents.https : agents.http }, onResponse);
+      } catch (err) {
+        // A request node refuses to send (e.g. a header it cannot write) fails now, not at the timeout.
+        fail(err as Error);
+        return;
+      }
       req.on('error', fail);
     });
   return once(url, 0);
