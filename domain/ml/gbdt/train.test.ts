@@ -174,5 +174,6 @@ describe('bad input', () => {
     expect(() => trainGbdt({ ...d, rows: 49 }, { objective: 'binary' })).toThrow('train.x: has 150 values, want rows*features = 49*3');
     expect(() => trainGbdt(d, { objective: 'binary', monotoneConstraints: [1] })).toThrow('params.monotoneConstraints: must have one entry per feature (3), got 1');
     expect(() => trainGbdt(d, { objective: 'binary', earlyStoppingRounds: 5 })).toThrow('params.earlyStoppingRounds: needs a validation set, got 5');
+    expect(() => trainGbdt(d, { objective: 'binary' }, { valid: { ...d, featureNames: ['x0', 'z', 'x2'] } })).toThrow('valid.featureNames: must equal train.featureNames, got "z" at 1');
   });
 });

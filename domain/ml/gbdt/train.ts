@@ -4,7 +4,7 @@
  * streams, evaluation, early stopping on the validation loss with the best round kept.
  */
 import { type BinMapper, binMatrix, binningToJson, fitBinMapper } from './binning';
-import { type GbdtDataset, validateGbdtDataset } from './dataset';
+import { type GbdtDataset, InvalidGbdtDatasetError, validateGbdtDataset } from './dataset';
 import { type HistogramBackend, type HistogramBuilder, singleThreadBuilder } from './histogram';
 import { type GbdtModel, MODEL_FORMAT_VERSION, type Tree, sigmoid } from './model';
 import { initialThresholds, ordinalRow, refitThresholds } from './ordinal';
@@ -200,7 +200,8 @@ export function trainGbdt(train: GbdtDataset, paramsInput: GbdtParamsInput | Gbd
   if (valid) {
     validateGbdtDataset(valid, K, 'valid');
     if (valid.featureNames.join('\u0000') !== train.featureNames.join('\u0000')) {
-      throw new InvalidGbdtParamsError(`valid.featureNames: must equal the training features, got ${JSON.stringify(valid.featureNames.slice(0, 5))}...`);
+      const at = valid.featureNames.findIndex((name, i) => name !== train.featureNames[i]);
+      throw new InvalidGbdtDatasetError(`valid.featureNames: must equal train.featureNames, got ${JSON.stringify(valid.featureNames[at])} at ${at === -1 ? valid.featureNames.length : at}`);
     }
   }
   if (params.earlyStoppingRounds !== undefined && !valid) {
