@@ -109,6 +109,22 @@ describe('trainGbdt: binary', () => {
   });
 });
 
+describe('trainGbdt: weights', () => {
+  it('weigh rows in gradients and base score: up-weighting positives raises the predicted rate', () => {
+    const d = binarySet(3000, 21, 5);
+    const params = { objective: 'binary', numIterations: 20, numLeaves: 7 } as const;
+    const mean = (p: Float64Array) => p.filter((_, i) => i % 2 === 1).reduce((s, v) => s + v, 0) / d.rows;
+    const plain = mean(predictProba(trainGbdt(d, params).model, d.x, d.rows));
+    const weight = Float64Array.from(d.y, (y) => (y === 1 ? 3 : 1));
+    const weighted = trainGbdt({ ...d, weight }, params);
+    const rate = Array.from(d.y).reduce((s, y) => s + y, 0) / d.rows;
+    // Weighted base rate 3r / (3r + 1 - r).
+    expect(weighted.model.baseScore[0]).toBeCloseTo(Math.log((3 * rate) / (1 - rate)), 9);
+    expect(mean(predictProba(weighted.model, d.x, d.rows))).toBeGreaterThan(plain + 0.1);
+    expect(() => trainGbdt({ ...d, weight: Float64Array.from(weight, (w, i) => (i === 4 ? -1 : w)) }, params)).toThrow('train.weight[4]: must be finite and >= 0, got -1');
+  });
+});
+
 describe('trainGbdt: multiclass', () => {
   it('recovers a known nonlinear function near the noise floor, far below a constant model', () => {
     const train = multiclassSet(6000, 4);
