@@ -1,13 +1,13 @@
 /**
- * One GBDT training run on its own worker thread, so that the caller's event loop stays free (an
+ * GBDT training runs on worker threads, so that the caller's event loop stays free (an
  * activity's heartbeats are timers: a synchronous trainer on the activity's thread would starve them
  * and the trial would be declared dead). The rows travel as typed arrays over SharedArrayBuffers, so
  * K trials of one process share one copy of the data set. Every `reportEvery` rounds the thread posts
  * the validation loss; the caller's `onProgress` may answer "stop" (a pruner), and an aborted signal
  * stops the run too: either terminates the thread at once (the trainer never yields, so terminating
- * is the only way to stop it mid-round).
+ * is the only way to stop it mid-round). Threads that finished their job are kept for the next one.
  */
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import type { GbdtParams } from '../domain/ml/gbdt/params';
 
 export interface SharedRows {
@@ -57,44 +57,94 @@ export interface TrainInThreadOptions {
   signal?: AbortSignal;
 }
 
-/** Trains `job` on a new worker thread; resolves with the held-out value, or 'stopped' when onProgress said so. */
+/**
+ * Idle training threads kept for the next trial: starting one (tsx in the thread, the trainer's
+ * modules) costs about half a second, more than a small trial's training. A thread is reused only
+ * after it posted its job's last message; one stopped mid-job is terminated instead. Idle threads are
+ * unref'd so they never keep the process alive.
+ */
+const MAX_IDLE = 4;
+const idle: Worker[] = [];
+
+function acquire(): Worker {
+  const thread = idle.pop();
+  if (thread) {
+    thread.ref();
+    return thread;
+  }
+  const fresh = new Worker(BOOT);
+  const forget = () => {
+    const i = idle.indexOf(fresh);
+    if (i >= 0) idle.splice(i, 1);
+  };
+  fresh.on('exit', forget);
+  // While a job runs its own listener fails the job; an idle thread that dies has no job to fail and is
+  // only dropped from the pool (the next trial starts a new one).
+  fresh.on('error', forget);
+  return fresh;
+}
+
+function release(thread: Worker): void {
+  thread.removeAllListeners('message');
+  if (idle.length >= MAX_IDLE) {
+    void thread.terminate();
+    return;
+  }
+  thread.unref();
+  idle.push(thread);
+}
+
+/** Trains `job` on a worker thread; resolves with the held-out value, or 'stopped' when onProgress said so. */
 export function trainInThread(job: TrainJob, opts: TrainInThreadOptions = {}): Promise<TrainOutcome> {
   const { signal, onProgress } = opts;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise<TrainOutcome>((resolve, reject) => {
-    const thread = new Worker(BOOT, { workerData: job });
+    const thread = acquire();
     let settled = false;
-    let finished = false;
     // Reports are awaited one after another, and the final value only after the last report.
     let chain: Promise<void> = Promise.resolve();
-    const finish = (fn: () => void) => {
+    /** Ends the call; `reusable` when the thread has posted its last message of this job. */
+    const finish = (reusable: boolean, fn: () => void) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      void thread.terminate().finally(fn);
+      thread.off('exit', onExit);
+      thread.off('error', onError);
+      if (reusable) {
+        release(thread);
+        fn();
+      } else {
+        void thread.terminate().finally(fn);
+      }
     };
-    const onAbort = () => finish(() => reject(abortReason(signal!)));
+    const onAbort = () => finish(false, () => reject(abortReason(signal!)));
+    const onExit = (code: number) => finish(false, () => reject(new Error(`the training thread exited with code ${code} before it finished`)));
     signal?.addEventListener('abort', onAbort, { once: true });
+    thread.on('exit', onExit);
 
     thread.on('message', (m: ThreadMessage) => {
       if (m.kind === 'progress') {
         const step = Math.round(m.iteration / job.reportEvery) - 1;
         chain = chain.then(async () => {
           if (settled || !onProgress) return;
-          if (await onProgress(step, m.valid, m.iteration)) finish(() => resolve({ kind: 'stopped', step }));
+          if (await onProgress(step, m.valid, m.iteration)) finish(false, () => resolve({ kind: 'stopped', step }));
         });
-        chain.catch((err: unknown) => finish(() => reject(err)));
+        chain.catch((err: unknown) => finish(false, () => reject(err)));
       } else if (m.kind === 'done') {
-        finished = true;
-        void chain.then(() => finish(() => resolve(m)), () => undefined);
+        // The thread is idle from here on, whatever the pending reports decide.
+        const { kind, value, bestIteration, iterations } = m;
+        void chain.then(
+          () => finish(true, () => resolve({ kind, value, bestIteration, iterations })),
+          () => undefined,
+        );
+        // A report that failed or stopped the run has already ended the call (the thread is terminated).
       } else {
-        finish(() => reject(new TrainThreadError(m.message, m.name)));
+        finish(true, () => reject(new TrainThreadError(m.message, m.name)));
       }
     });
-    thread.on('error', (err) => finish(() => reject(err)));
-    thread.on('exit', (code) => {
-      if (!settled && !finished) finish(() => reject(new Error(`the training thread exited with code ${code} before it finished`)));
-    });
+    const onError = (err: Error) => finish(false, () => reject(err));
+    thread.on('error', onError);
+    thread.postMessage(job);
   });
 }
 
@@ -102,30 +152,32 @@ function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error(`training cancelled: ${String(signal.reason)}`);
 }
 
-/** The thread's side (ml/train-worker-boot.mjs calls it): train, report, post the held-out value. */
+/** The thread's side (ml/train-worker-boot.mjs calls it): for each job posted, train, report, post the held-out value. */
 export async function threadMain(): Promise<void> {
   if (isMainThread || !parentPort) throw new Error('threadMain runs on a training thread only');
   const port = parentPort;
-  const job = workerData as TrainJob;
-  try {
-    const { trainGbdtThreaded } = await import('./parallel/train');
-    const { predictProba } = await import('../domain/ml/gbdt/model');
-    const { logLoss, rankedProbabilityScore } = await import('../domain/ml/metrics');
-    const K = job.params.numClasses;
-    const set = (s: SharedRows) => ({ x: s.x, rows: s.rows, featureNames: job.featureNames, y: s.y });
-    const valid = set(job.valid);
-    const trained = trainGbdtThreaded(set(job.train), job.params, {
-      valid,
-      evalTrain: false,
-      onIteration: (e) => {
-        if (job.metric === 'logloss' && e.iteration % job.reportEvery === 0) port.postMessage({ kind: 'progress', iteration: e.iteration, valid: e.valid! } satisfies ThreadMessage);
-      },
-    });
-    const proba = predictProba(trained.model, valid.x, valid.rows);
-    const value = job.metric === 'rps' ? rankedProbabilityScore(proba, valid.y, K) : logLoss(proba, valid.y, K);
-    port.postMessage({ kind: 'done', value, bestIteration: trained.model.bestIteration, iterations: trained.evals.length } satisfies ThreadMessage);
-  } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    port.postMessage({ kind: 'error', name: e.name, message: e.message } satisfies ThreadMessage);
-  }
+  const { trainGbdtThreaded } = await import('./parallel/train');
+  const { predictProba } = await import('../domain/ml/gbdt/model');
+  const { logLoss, rankedProbabilityScore } = await import('../domain/ml/metrics');
+  // Jobs run one at a time: the trainer is synchronous, so the next message waits for this one.
+  port.on('message', (job: TrainJob) => {
+    try {
+      const K = job.params.numClasses;
+      const set = (s: SharedRows) => ({ x: s.x, rows: s.rows, featureNames: job.featureNames, y: s.y });
+      const valid = set(job.valid);
+      const trained = trainGbdtThreaded(set(job.train), job.params, {
+        valid,
+        evalTrain: false,
+        onIteration: (e) => {
+          if (job.metric === 'logloss' && e.iteration % job.reportEvery === 0) port.postMessage({ kind: 'progress', iteration: e.iteration, valid: e.valid! } satisfies ThreadMessage);
+        },
+      });
+      const proba = predictProba(trained.model, valid.x, valid.rows);
+      const value = job.metric === 'rps' ? rankedProbabilityScore(proba, valid.y, K) : logLoss(proba, valid.y, K);
+      port.postMessage({ kind: 'done', value, bestIteration: trained.model.bestIteration, iterations: trained.evals.length } satisfies ThreadMessage);
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      port.postMessage({ kind: 'error', name: e.name, message: e.message } satisfies ThreadMessage);
+    }
+  });
 }

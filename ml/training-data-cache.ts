@@ -7,7 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { labelTables, readTable, rowMajor, type LabelledSet } from './tables';
+import { labelTables, readTable, type LabelledSet } from './tables';
 import type { SharedRows } from './train-worker';
 
 export interface TrainingData {
@@ -67,8 +67,12 @@ async function read(spec: TrainingDataSpec): Promise<TrainingData> {
 }
 
 function shared(set: LabelledSet): SharedRows {
-  const x = new Float64Array(new SharedArrayBuffer(set.rows * set.columns.length * Float64Array.BYTES_PER_ELEMENT));
-  x.set(rowMajor(set));
+  // Row-major straight into shared memory (rowMajor's private copy would double the peak).
+  const nf = set.columns.length;
+  const x = new Float64Array(new SharedArrayBuffer(set.rows * nf * Float64Array.BYTES_PER_ELEMENT));
+  set.columns.forEach((col, f) => {
+    for (let r = 0; r < set.rows; r++) x[r * nf + f] = col[r]!;
+  });
   const y = new Int32Array(new SharedArrayBuffer(set.rows * Int32Array.BYTES_PER_ELEMENT));
   y.set(set.labels);
   return { x, rows: set.rows, y };
