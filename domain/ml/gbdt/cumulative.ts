@@ -6,6 +6,7 @@
  */
 import type { GbdtDataset } from './dataset';
 import { validateGbdtDataset } from './dataset';
+import type { HistogramBackend } from './histogram';
 import { type GbdtModel, predictProba } from './model';
 import { type GbdtParamsInput, InvalidGbdtParamsError } from './params';
 import { type TrainOptions, trainGbdt } from './train';
@@ -20,7 +21,8 @@ export interface CumulativeBinaries {
 export function trainCumulativeBinaries(
   train: GbdtDataset,
   params: Omit<GbdtParamsInput, 'objective' | 'numClasses'> & { numClasses: number },
-  opts: Pick<TrainOptions, 'valid' | 'histogram'> = {},
+  /** histogram: a fresh backend per model (a backend is closed when its training ends). */
+  opts: Pick<TrainOptions, 'valid'> & { histogram?: () => HistogramBackend } = {},
 ): CumulativeBinaries {
   const K = params.numClasses;
   if (!Number.isInteger(K) || K < 3) throw new InvalidGbdtParamsError(`params.numClasses: must be an integer >= 3, got ${K}`);
@@ -31,7 +33,7 @@ export function trainCumulativeBinaries(
   const models: GbdtModel[] = [];
   for (let k = 0; k < K - 1; k++) {
     const valid = opts.valid ? { ...opts.valid, y: above(opts.valid.y, k) } : undefined;
-    const r = trainGbdt({ ...train, y: above(train.y, k) }, { ...rest, objective: 'binary' }, { ...(valid ? { valid } : {}), ...(opts.histogram ? { histogram: opts.histogram } : {}) });
+    const r = trainGbdt({ ...train, y: above(train.y, k) }, { ...rest, objective: 'binary' }, { ...(valid ? { valid } : {}), ...(opts.histogram ? { histogram: opts.histogram() } : {}) });
     models.push(r.model);
   }
   return { numClasses: K, models };
