@@ -24,6 +24,15 @@ describe('worker-thread histograms', () => {
     expect(threaded.replace('"numThreads":3', '"numThreads":1')).toBe(single);
   });
 
+  it('one backend serves consecutive training runs', () => {
+    const d = binarySet(8000, 6, 6);
+    const params = { objective: 'binary', numIterations: 5, numLeaves: 7 } as const;
+    const backend = workerHistogramBackend({ threads: 2, minRowsParallel: 1 });
+    const single = JSON.stringify(trainGbdt(d, params).model);
+    expect(JSON.stringify(trainGbdt(d, params, { histogram: backend }).model)).toBe(single);
+    expect(JSON.stringify(trainGbdt(d, params, { histogram: backend }).model)).toBe(single);
+  });
+
   it('rejects fewer than two threads', () => {
     expect(() => workerHistogramBackend({ threads: 1 })).toThrow('threads: must be an integer >= 2, got 1');
   });

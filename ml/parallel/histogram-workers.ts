@@ -153,6 +153,8 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
     close() {
       for (const w of workers) void w.terminate();
       workers.length = 0;
+      // The backend can serve another training run: it allocates and registers afresh.
+      shared.length = 0;
     },
   };
 }
