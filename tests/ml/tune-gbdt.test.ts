@@ -19,7 +19,7 @@ import { createLogger } from '../../lib/logger';
 import { createWorkers, installTemporalRuntimeLogger } from '../../workers/host';
 import { checkStudySpec } from '../../activities/ml/tune';
 import { parseGbdtParams } from '../../domain/ml/gbdt/params';
-import { logLoss } from '../../domain/ml/metrics';
+import { logLoss, rankedProbabilityScore } from '../../domain/ml/metrics';
 import { writeParquet } from '../../ml/tables';
 import { loadTrainingData, trainingDataReads } from '../../ml/training-data-cache';
 import { trainInThread } from '../../ml/train-worker';
@@ -33,9 +33,11 @@ import { trialRows, tuneTestConfig } from './tune-support';
 const log = createLogger('test', { level: 'error' });
 
 /** Rows of a binary target that trees can learn: P(y=1) = sigmoid(3 sin(3 a) + 4 b c - 2 d), e pure noise; 10% of b missing. */
-function rows(n: number, seed: string): Record<string, Float64Array> {
+type Columns = Record<'a' | 'b' | 'c' | 'd' | 'e' | 'y', Float64Array>;
+
+function rows(n: number, seed: string): Columns {
   const rnd = seedrandom(seed);
-  const cols = { a: new Float64Array(n), b: new Float64Array(n), c: new Float64Array(n), d: new Float64Array(n), e: new Float64Array(n), y: new Float64Array(n) };
+  const cols: Columns = { a: new Float64Array(n), b: new Float64Array(n), c: new Float64Array(n), d: new Float64Array(n), e: new Float64Array(n), y: new Float64Array(n) };
   for (let i = 0; i < n; i++) {
     const [a, b, c, d, e] = [rnd() * 2 - 1, rnd() * 2 - 1, rnd() * 2 - 1, rnd(), rnd()];
     const z = 3 * Math.sin(3 * a) + 4 * b * c - 2 * d;
@@ -193,6 +195,40 @@ describe('the gbdt objective through tuneWorkflow (real dev server, real Postgre
     }
     // The same worker still runs trials.
     expect(await run(study('gbdt-after-bad', 2, { pruner: { kind: 'none' } }))).toMatchObject({ status: 'done', complete: 2 });
+  });
+
+  it('tunes an ordinal model on RPS (no intermediate values: none pruned)', async () => {
+    // An ordered target 0..3: the latent nonlinear score cut at fixed points.
+    const ordinal = (n: number, seed: string) => {
+      const c = rows(n, seed);
+      const rnd = seedrandom(`${seed}-noise`);
+      c.y = Float64Array.from(c.a, (a: number, i: number) => {
+        const z = 2 * Math.sin(3 * a) + 3 * c.c[i]! * (Number.isNaN(c.b[i]!) ? 0 : c.b[i]!) + (rnd() - 0.5);
+        return z < -1 ? 0 : z < 0 ? 1 : z < 1 ? 2 : 3;
+      });
+      return c;
+    };
+    const otrain = join(dir, 'ordinal-train.parquet');
+    const ovalid = join(dir, 'ordinal-valid.csv');
+    writeParquet(otrain, ordinal(2000, 'otrain'));
+    writeCsv(ovalid, ordinal(800, 'ovalid'));
+    const result = await run(
+      study('gbdt-ordinal', 4, {
+        space: { learningRate: { type: 'float', low: 0.05, high: 0.3, log: true }, numLeaves: { type: 'int', low: 4, high: 16 } },
+        objective: { name: 'gbdt', options: { train: otrain, valid: ovalid, target: 'y', ignore: ['e'], objective: 'ordinal', metric: 'rps', fixed: { numIterations: 40 } } },
+        sampler: { kind: 'random', seed: 5, options: {} },
+      }),
+    );
+    expect(result).toMatchObject({ status: 'done', done: 4, complete: 4, pruned: 0, failed: 0 });
+    const trials = await trialRows(database.url, 'gbdt-ordinal');
+    for (const t of trials) expect(t.intermediate_values).toEqual({});
+    // RPS of the training class frequencies on the same validation rows, for scale.
+    const data = await loadTrainingData({ train: otrain, valid: ovalid, target: 'y', ignore: ['e'] });
+    expect(data.classes).toEqual([0, 1, 2, 3]);
+    const freq = [0, 1, 2, 3].map((k) => data.train.y.filter((v) => v === k).length / data.train.rows);
+    const constant = rankedProbabilityScore(Float64Array.from({ length: data.valid.rows * 4 }, (_, i) => freq[i % 4]!), data.valid.y, 4);
+    expect(result.best!.value).toBeGreaterThan(0);
+    expect(result.best!.value).toBeLessThan(constant * 0.7);
   });
 
   it('checks options and space up front: one line naming the field', async () => {
