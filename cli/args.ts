@@ -15,6 +15,26 @@ const realDate = (flag: string) =>
     error: (issue) => `${flag}: ${JSON.stringify(issue.input)} is not a date (expected YYYY-MM-DD)`,
   });
 
+/**
+ * A flag holding a JSON object (`--params '{"numLeaves":15}'`): one line naming the flag when the value
+ * is not JSON or not an object. Callers refine the object further with their own schema.
+ */
+export const jsonObjectFlag = (flag: string, example?: string) =>
+  z.string().transform((v, ctx) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${flag}: ${JSON.stringify(v)} is not JSON${example ? ` (e.g. '${example}')` : ''}` });
+      return z.NEVER;
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      ctx.addIssue({ code: 'custom', message: `${flag}: ${JSON.stringify(v)} is not a JSON object` });
+      return z.NEVER;
+    }
+    return parsed as Record<string, unknown>;
+  });
+
 const cityList = z
   .string()
   .transform((s, ctx) => {
@@ -126,16 +146,8 @@ export const ValidateArgsSchema = z
       .transform((v) => DateTime.fromISO(v, { zone: 'utc' }).toISO()!)
       .optional(),
     reportId: z.string().optional(),
-    thresholds: z
-      .string()
-      .transform((v, ctx) => {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(v);
-        } catch {
-          ctx.addIssue({ code: 'custom', message: `--thresholds: ${JSON.stringify(v)} is not JSON (e.g. '{"minCoveragePct":90}')` });
-          return z.NEVER;
-        }
+    thresholds: jsonObjectFlag('--thresholds', '{"minCoveragePct":90}')
+      .transform((parsed, ctx) => {
         // Checked here, with the workflow's own schema: a wrong key or type is exit 2 naming the key,
         // not a workflow that starts and fails.
         const checked = ValidationThresholdsSchema.safeParse(parsed);

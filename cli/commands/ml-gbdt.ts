@@ -10,7 +10,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { parseArgs, UsageError } from '../args';
+import { jsonObjectFlag, parseArgs, UsageError } from '../args';
 
 const OBJECTIVE_NAMES = ['binary', 'multiclass', 'ordinal'] as const;
 /** More classes than this is almost surely a continuous target given by mistake. */
@@ -28,20 +28,8 @@ export const MlGbdtArgsSchema = z.object({
     .transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean))
     .optional(),
   objective: z.enum(OBJECTIVE_NAMES, { error: (i) => `--objective: ${JSON.stringify(i.input)} is not one of ${OBJECTIVE_NAMES.join(', ')}` }).optional(),
-  params: z
-    .string()
-    .transform((v, ctx) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(v);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `--params: ${JSON.stringify(v)} is not JSON (e.g. '{"numIterations":200,"numLeaves":15}')` });
-        return z.NEVER;
-      }
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        ctx.addIssue({ code: 'custom', message: `--params: ${JSON.stringify(v)} is not a JSON object` });
-        return z.NEVER;
-      }
+  params: jsonObjectFlag('--params', '{"numIterations":200,"numLeaves":15}')
+    .transform((parsed, ctx) => {
       for (const key of ['objective', 'numClasses']) {
         if (key in parsed) {
           ctx.addIssue({ code: 'custom', message: `--params: ${key} comes from --objective and the target's classes, not from --params` });

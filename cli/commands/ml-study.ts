@@ -11,30 +11,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { parseArgs, UsageError } from '../args';
+import { jsonObjectFlag, parseArgs, UsageError } from '../args';
 import { studyNameSchema, type TuneConfig } from '../../schemas/tune';
 import type { StudySummary } from '../../activities/ml/study-store';
 import type { Config } from '../../temporal.config';
 import type { Logger } from '../../lib/logger';
 
-const jsonObject = (flag: string) =>
-  z
-    .string()
-    .transform((v, ctx) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(v);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `${flag}: ${JSON.stringify(v)} is not JSON` });
-        return z.NEVER;
-      }
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        ctx.addIssue({ code: 'custom', message: `${flag}: ${JSON.stringify(v)} is not a JSON object` });
-        return z.NEVER;
-      }
-      return parsed as Record<string, unknown>;
-    })
-    .optional();
+const jsonObject = (flag: string) => jsonObjectFlag(flag).optional();
 
 const intFlag = (flag: string, min: number) =>
   z
