@@ -48,6 +48,7 @@ export class TreeGrower {
   private readonly hists: Float64Array[];
   private readonly histSize: number;
   private readonly tmp: Uint32Array;
+  private readonly goLeft: Uint8Array;
   // Per leaf.
   private readonly lStart: Int32Array;
   private readonly lEnd: Int32Array;
@@ -87,6 +88,7 @@ export class TreeGrower {
     // A histogram per leaf that may still split, plus one in flight.
     this.hists = Array.from({ length: L + 1 }, () => allocHist(this.histSize));
     this.tmp = new Uint32Array(rows);
+    this.goLeft = new Uint8Array(65536);
     this.lStart = new Int32Array(L);
     this.lEnd = new Int32Array(L);
     this.lG = new Float64Array(L);
@@ -217,14 +219,19 @@ export class TreeGrower {
     const nanBin = this.mapper.numBins[f]! - 1;
     const col = this.colBins.subarray(f * this.rows, (f + 1) * this.rows);
     const tmp = this.tmp;
+    // Side of every bin in a table and both writes unconditional: the left/right branch is a coin
+    // flip the CPU cannot predict (this loop took about 2x longer with it).
+    const goLeft = this.goLeft;
+    for (let b = 0; b <= nanBin; b++) goLeft[b] = b === nanBin ? dl : b <= thr ? 1 : 0;
     let w = start;
     let nr = 0;
-    const nanLeft = dl === 1;
     for (let i = start; i < end; i++) {
       const row = idx[i]!;
-      const b = col[row]!;
-      if (b === nanBin ? nanLeft : b <= thr) idx[w++] = row;
-      else tmp[nr++] = row;
+      const g = goLeft[col[row]!]!;
+      idx[w] = row;
+      tmp[nr] = row;
+      w += g;
+      nr += 1 - g;
     }
     for (let i = 0; i < nr; i++) idx[w + i] = tmp[i]!;
 
