@@ -31,8 +31,8 @@ export function reference(): { ok: boolean; reason?: string } {
 const env = () => ({ ...process.env, PYTHONPATH: ML_REF_DIR, PYTHONUNBUFFERED: '1' });
 
 /** Runs one ml_ref.py subcommand to completion; returns its last stdout line as JSON. */
-export async function runReference<T>(args: string[]): Promise<T> {
-  const child = spawn(python, [SCRIPT, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runReference<T>(args: string[], extraEnv: Record<string, string> = {}): Promise<T> {
+  const child = spawn(python, [SCRIPT, ...args], { env: { ...env(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
