@@ -79,7 +79,8 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
       const nt = Math.min(opts.threads, F);
       // Feature ranges with about equal bin counts (the work per row is per feature, but wider
       // features cost more in the split search that follows; equal features is close enough).
-      const bounds = Array.from({ length: nt + 1 }, (_, i) => Math.round((i * F) / nt));
+      // Range starts on multiples of 4: the kernel then reads four uint8 bins per 32-bit load.
+      const bounds = Array.from({ length: nt + 1 }, (_, i) => (i === nt ? F : Math.min(F, 4 * Math.round((i * F) / nt / 4))));
       const ctrls: Int32Array[] = [];
       let started = false;
       // Buffers are registered at the first build: the trainer allocates its histogram pool after create().
