@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mulberry32 } from '../../domain/ml/gbdt/rng';
+import { mulberry32 } from '../../domain/ml/rng';
 import { Predictor } from '../../ml/predictor';
 import { writeParquet } from '../../ml/tables';
 import { newWxWorld, runWx, type WxWorld } from '../support/wx-process';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { binMatrix, binOf, featureEdges, fitBinMapper, sortFloat32 } from './binning';
 import { leafOf, type Tree } from './model';
-import { mulberry32 } from './rng';
+import { mulberry32 } from '../rng';
 
 /** Values that stress float32 rounding: float64 values between and on float32 neighbours, duplicates, negatives. */
 function awkwardValues(n: number, seed: number): Float64Array {

@@ -9,7 +9,7 @@
  * and new rows alike. Missing values (NaN) get one extra bin after the value bins.
  */
 import type { Binning } from './model';
-import { type Rng, sampleSorted } from './rng';
+import { type Rng, sampleSorted } from '../rng';
 
 export const BIN_SAMPLE_ROWS = 200_000;
 

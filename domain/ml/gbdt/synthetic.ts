@@ -5,7 +5,7 @@
  */
 import type { GbdtDataset } from './dataset';
 import { sigmoid } from './model';
-import { mulberry32 } from './rng';
+import { mulberry32 } from '../rng';
 
 export interface SyntheticSet extends GbdtDataset {
   /** True class probabilities, row-major [rows × K]. */

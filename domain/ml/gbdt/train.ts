@@ -9,7 +9,7 @@ import { type HistogramBackend, type HistogramBuilder, singleThreadBuilder } fro
 import { type GbdtModel, MODEL_FORMAT_VERSION, type Tree, sigmoid } from './model';
 import { initialThresholds, ordinalRow, refitThresholds } from './ordinal';
 import { type GbdtParams, type GbdtParamsInput, InvalidGbdtParamsError, parseGbdtParams } from './params';
-import { sampleSorted, streamFor } from './rng';
+import { sampleSorted, streamFor } from '../rng';
 import { type GrownTree, TreeGrower } from './tree';
 
 export interface IterationEvent {

@@ -6,9 +6,9 @@
  * and NaN inputs take each node's default direction.
  */
 import { MODEL_FORMAT_VERSION, parseModel, type GbdtModel, type Objective, type Tree } from '../gbdt/model';
+import type { Rng } from '../rng';
 
-/** Uniform [0, 1) from a seeded generator (e.g. seedrandom(seed)); never Math.random. */
-export type Rng = () => number;
+export type { Rng } from '../rng';
 
 export interface RandomModelOptions {
   objective: Objective;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ParzenEstimator, defaultWeights, type ParzenParameters } from './parzen';
-import { rngFor } from './rng';
+import { rngFor } from '../rng';
 import { parseSearchSpace } from './space';
 import { erf, erfc, logGaussMass, logNdtr, ndtr, truncnormPpf } from './truncnorm';
 

@@ -7,7 +7,7 @@
  * parameters widen the range by step/2 and use the probability mass of their grid cell; categorical
  * parameters get a smoothed one-hot kernel.
  */
-import { choiceIndex } from './rng';
+import { choiceIndex } from '../rng';
 import { logGaussMass, truncnormPpf } from './truncnorm';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);

@@ -2,7 +2,7 @@
  * Uniform sampling over the search space (Optuna's RandomSampler): log parameters uniform in log
  * space, int and stepped parameters uniform over their grid cells, categorical uniform over choices.
  */
-import { rngFor } from './rng';
+import { rngFor } from '../rng';
 import { isSingle, toExternal } from './space';
 import type { Direction, Distribution, FrozenTrial, Params, Rng, Sampler, SearchSpace } from './types';
 

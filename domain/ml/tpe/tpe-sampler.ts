@@ -9,7 +9,7 @@
  */
 import { ParzenEstimator, defaultWeights, type ParzenParameters } from './parzen';
 import { RandomSampler, sampleUniform } from './random-sampler';
-import { rngFor } from './rng';
+import { rngFor } from '../rng';
 import { isSingle, toExternal, toInternal } from './space';
 import type { Direction, Distribution, FrozenTrial, Params, Sampler, SearchSpace } from './types';
 

@@ -73,8 +73,8 @@ export interface FrozenTrial {
   intermediate: Record<number, number>;
 }
 
-/** Deterministic random numbers in [0, 1) (e.g. seedrandom's prng); samplers never use Math.random. */
-export type Rng = () => number;
+/** Deterministic random numbers in [0, 1) (domain/ml/rng.ts); samplers never use Math.random. */
+export type { Rng } from '../rng';
 
 export interface Sampler {
   /**

@@ -1,9 +1,44 @@
 /**
- * Seeded random streams for the samplers. domain/ stays free of Math.random and of npm RNGs: a
- * string hash (cyrb128) of the seed and a stream label feeds sfc32, so every (seed, purpose, trial
- * number) gets its own reproducible stream, whatever else was drawn before.
+ * The model engine's seeded random streams; domain/ never uses Math.random, so a seed reproduces a
+ * model or a study bit for bit.
+ * - the trainer (bagging, feature subsets, binning sample): mulberry32, cheap enough to call once per
+ *   row, with an independent stream per purpose (`streamFor`);
+ * - the tuner's samplers: a string hash (cyrb128) of the seed and a stream label feeds sfc32, so every
+ *   (seed, purpose, trial number) gets its own reproducible stream, whatever else was drawn before
+ *   (`rngFor`); re-asking a trial after a crash proposes the same point.
  */
-import type { Rng } from './types';
+
+/** Uniform numbers in [0, 1). */
+export type Rng = () => number;
+
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Independent stream per purpose, so drawing more bags does not shift the feature subsets. */
+export function streamFor(seed: number, purpose: number): Rng {
+  const mix = mulberry32((Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(purpose + 1, 0x85ebca77)) >>> 0);
+  mix();
+  return mulberry32((mix() * 4294967296) >>> 0);
+}
+
+/**
+ * `k` of `n` indices in increasing order (Knuth's selection sampling): sorted bags keep the
+ * histogram passes walking memory forwards.
+ */
+export function sampleSorted(n: number, k: number, rng: Rng, out: Uint32Array): number {
+  let chosen = 0;
+  for (let i = 0; i < n && chosen < k; i++) {
+    if ((n - i) * rng() < k - chosen) out[chosen++] = i;
+  }
+  return chosen;
+}
 
 function cyrb128(text: string): [number, number, number, number] {
   let h1 = 1779033703;
