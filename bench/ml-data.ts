@@ -13,10 +13,9 @@
  *
  * Feature columns are REQUIRED float32 with NaN for missing (hyparquet then returns typed arrays).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parquetWriteFile } from 'hyparquet-writer';
-import { parquetReadObjects, parquetMetadata } from 'hyparquet';
+import { readTable, writeParquet } from '../ml/tables';
 import { PROJECT_ROOT } from '../runtime/temporal-cli';
 import { sharedReal } from '../tests/support/shared';
 import { rngFor, normal } from '../sandbox/worlds/generated/math';
@@ -123,19 +122,18 @@ export function ensureSynthetic(): string {
     for (let c = 0; c < nf; c++) cols[c]![r] = rng() < 0.1 ? NaN : v[c]!;
     split[r] = r < nTrain ? SPLITS.train : r < nTrain + nValid ? SPLITS.valid : SPLITS.test;
   }
-  mkdirSync(ML_BENCH_DIR, { recursive: true });
-  parquetWriteFile({
-    filename: path,
-    columnData: [
-      ...cols.map((data, i) => ({ name: `x${i}`, data, type: 'FLOAT' as const, nullable: false })),
-      { name: 'y_binary', data: yBin, type: 'INT32', nullable: false },
-      { name: 'y_multiclass', data: yMulti, type: 'INT32', nullable: false },
-      { name: 'split', data: split, type: 'INT32', nullable: false },
-      { name: 'nll_true_binary', data: nllBin, type: 'DOUBLE', nullable: false },
-      { name: 'nll_true_multiclass', data: nllMulti, type: 'DOUBLE', nullable: false },
-    ],
-    rowGroupSize: 50_000,
-  });
+  writeParquet(
+    path,
+    {
+      ...Object.fromEntries(cols.map((data, i) => [`x${i}`, data])),
+      y_binary: yBin,
+      y_multiclass: yMulti,
+      split,
+      nll_true_binary: nllBin,
+      nll_true_multiclass: nllMulti,
+    },
+    { rowGroupSize: 50_000 },
+  );
   return path;
 }
 
@@ -279,41 +277,35 @@ export function ensureChicago(): { path?: string; reason?: string; days?: number
   const n = rows.length;
   const nTrain = Math.floor(n * 0.7);
   const nValid = Math.floor(n * 0.15);
-  mkdirSync(ML_BENCH_DIR, { recursive: true });
-  parquetWriteFile({
-    filename: path,
-    columnData: [
-      ...CHICAGO_FEATURES.map((name, j) => ({ name, data: Float32Array.from(rows, (r) => r.f[j]!), type: 'FLOAT' as const, nullable: false })),
-      { name: 'y_bracket', data: Int32Array.from(rows, (r) => r.bracket), type: 'INT32', nullable: false },
-      { name: 'y_above_median', data: Int32Array.from(rows, (r) => r.above), type: 'INT32', nullable: false },
-      { name: 'split', data: Int32Array.from(rows, (_, i) => (i < nTrain ? 0 : i < nTrain + nValid ? 1 : 2)), type: 'INT32', nullable: false },
-    ],
+  writeParquet(path, {
+    ...Object.fromEntries(CHICAGO_FEATURES.map((name, j) => [name, Float32Array.from(rows, (r) => r.f[j]!)])),
+    y_bracket: Int32Array.from(rows, (r) => r.bracket),
+    y_above_median: Int32Array.from(rows, (r) => r.above),
+    split: Int32Array.from(rows, (_, i) => (i < nTrain ? 0 : i < nTrain + nValid ? 1 : 2)),
   });
   return { path, days: n };
 }
 
 /** Reads a dataset written above: columns named x*, q*, ... are features; y_* targets; split. */
 export async function loadSet(name: string, path: string): Promise<MlSet> {
-  const buf = readFileSync(path);
-  const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-  const meta = parquetMetadata(file);
-  const names = meta.schema.slice(1).map((s) => s.name);
-  const objs = await parquetReadObjects({ file, metadata: meta });
-  const rows = objs.length;
+  const table = await readTable(path);
+  const { rows, names } = table;
+  const column = (c: string): Float64Array => {
+    const col = table.columns.get(c)!;
+    if (col.type !== 'number') throw new Error(`${path}: column ${c} is not numeric`);
+    return col.values;
+  };
   const featureNames = names.filter((c) => !c.startsWith('y_') && c !== 'split' && !c.startsWith('nll_'));
   const nf = featureNames.length;
   const x = new Float32Array(rows * nf);
+  featureNames.forEach((c, j) => {
+    const v = column(c);
+    for (let r = 0; r < rows; r++) x[r * nf + j] = v[r]!;
+  });
   const targets: Record<string, Int32Array> = {};
   const extra: Record<string, Float64Array> = {};
-  for (const c of names) if (c.startsWith('y_')) targets[c] = new Int32Array(rows);
-  for (const c of names) if (c.startsWith('nll_')) extra[c] = new Float64Array(rows);
-  const split = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const o = objs[r]!;
-    for (let j = 0; j < nf; j++) x[r * nf + j] = o[featureNames[j]!] as number;
-    for (const c in targets) targets[c]![r] = o[c] as number;
-    for (const c in extra) extra[c]![r] = o[c] as number;
-    split[r] = o.split as number;
-  }
+  for (const c of names) if (c.startsWith('y_')) targets[c] = Int32Array.from(column(c));
+  for (const c of names) if (c.startsWith('nll_')) extra[c] = column(c);
+  const split = Int32Array.from(column('split'));
   return { name, path, featureNames, x, rows, targets, split, extra };
 }
