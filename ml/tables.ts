@@ -87,6 +87,18 @@ export async function readTable(file: string, options: ReadTableOptions = {}): P
   return isParquet ? readParquet(file, options) : readCsv(file, readFileSync(file), options);
 }
 
+/** The key-value metadata in a Parquet file's footer, without reading any rows. */
+export async function readParquetKeyValues(file: string): Promise<Record<string, string>> {
+  if (!statSync(file, { throwIfNoEntry: false })?.isFile()) fail(file, 'is not a file');
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
+  } catch (err) {
+    return fail(file, `is not a readable Parquet file (${(err as Error).message})`);
+  }
+  return Object.fromEntries((metadata.key_value_metadata ?? []).map((kv) => [kv.key, kv.value ?? '']));
+}
+
 function selectColumns(file: string, names: string[], options: ReadTableOptions): string[] {
   const wanted = options.columns ?? names;
   for (const c of [...wanted, ...(options.range ? [options.range.column] : [])]) {
@@ -309,8 +321,11 @@ function splitPlainCsv(bytes: Buffer): Array<{ record: string[]; info: { lines: 
 export type WritableColumn = Float64Array | Float32Array | Int32Array | string[];
 
 export interface WriteParquetOptions {
-  /** Rows per row group (default 100,000): the unit a range read skips. */
-  rowGroupSize?: number;
+  /**
+   * Rows per row group (default 100,000): the unit a range read skips. An array gives each group's size
+   * in order (e.g. one group per month of a dataset), the last size repeating.
+   */
+  rowGroupSize?: number | number[];
   /** Key-value metadata kept in the footer (e.g. a feature list, build parameters, an input hash). */
   metadata?: Record<string, string>;
 }
