@@ -8,6 +8,7 @@ import { createRegistryActivities } from './registry';
 import { createValidateActivities } from './validate';
 import { createLiveIngestActivities } from './live-ingest';
 import { createTuneActivities } from './ml/tune';
+import { createDatasetActivities } from './ml/dataset';
 
 /**
  * Credentials and identities for the real services, read once from the environment by the process
@@ -44,7 +45,7 @@ export function activitiesFor(role: TaskQueueRole, deps: ActivityDeps): object {
     case 'ingest':
       return { ...createRegistryActivities(deps), ...createBackfillActivities(deps), ...createValidateActivities(deps), ...createLiveIngestActivities(deps) };
     case 'ml':
-      return { ...createTuneActivities(deps) };
+      return { ...createTuneActivities(deps), ...createDatasetActivities(deps) };
     case 'pipeline':
     case 'backtest':
     case 'trading':

@@ -5,3 +5,4 @@ export { backfillWorkflow, backfillCityWorkflow } from './backfill';
 export { forecastSnapshotWorkflow, candlePollWorkflow } from './live-ingest';
 export { validateWorkflow, validateCityWorkflow } from './validate';
 export { tuneWorkflow } from './tune';
+export { datasetWorkflow, datasetCityWorkflow } from './dataset';

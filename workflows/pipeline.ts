@@ -3,6 +3,7 @@ import {
   ParentClosePolicy,
   defineQuery,
   executeChild,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -20,13 +21,15 @@ export const progressQuery = defineQuery<PipelineProgress>('progress');
  */
 export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSummary> {
   const now = () => new Date().toISOString(); // deterministic inside workflows
+  // Stages added after a run started stay unbuilt for that run, so its history replays as it ran.
+  const built = STAGES.map((s) => s.workflowType !== undefined && (s.patchId === undefined || patched(s.patchId)));
   const progress: PipelineProgress = {
     workflowId: workflowInfo().workflowId,
     startedAt: now(),
     stages: STAGES.map(
-      (s): StageProgress => ({
+      (s, i): StageProgress => ({
         stage: s.name,
-        status: s.workflowType ? 'pending' : 'not_built',
+        status: built[i] ? 'pending' : 'not_built',
         cities: {},
         childWorkflowIds: [],
       }),
@@ -38,7 +41,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSu
   for (const [i, stage] of STAGES.entries()) {
     const state = progress.stages[i]!;
     const workflowType = stage.workflowType;
-    if (!workflowType) continue;
+    if (!workflowType || !built[i]) continue;
     if (failed) {
       state.status = 'skipped';
       continue;

@@ -6,6 +6,11 @@ export interface StageDefinition {
   workflowType?: string;
   queue: keyof TaskQueues;
   description: string;
+  /**
+   * The patch id under which the stage was added (workflow versioning): a pipeline run that started
+   * before it replays as it ran, without the stage.
+   */
+  patchId?: string;
 }
 
 /**
@@ -16,7 +21,7 @@ export const STAGES: readonly StageDefinition[] = [
   { name: 'registry', workflowType: 'registryWorkflow', queue: 'ingest', description: 'city, station and series registry' },
   { name: 'backfill', workflowType: 'backfillCityWorkflow', queue: 'ingest', description: 'observations, forecasts, settlements, markets, candles' },
   { name: 'validate', workflowType: 'validateCityWorkflow', queue: 'ingest', description: 'coverage, freshness, DST and candle gaps' },
-  { name: 'dataset', queue: 'ml', description: 'market-clock feature datasets cached to Parquet' },
+  { name: 'dataset', workflowType: 'datasetCityWorkflow', queue: 'ml', description: 'market-clock feature datasets cached to Parquet', patchId: 'stage-dataset' },
   { name: 'tune', queue: 'ml', description: 'TPE study of model hyper-parameters' },
   { name: 'train', queue: 'ml', description: 'per-city ordinal models exported to ONNX' },
   { name: 'edge', queue: 'ml', description: 'edge classifier' },

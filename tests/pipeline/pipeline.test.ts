@@ -5,10 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { count, eq } from 'drizzle-orm';
 import { loadConfig, type Config } from '../../temporal.config';
 import { createDb } from '../../db/client';
@@ -24,6 +27,10 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { ALL_ROUTES } from '../../sandbox/routes/index';
 import { createGeneratedWorld } from '../../sandbox/worlds/generated';
 import { freshDatabase } from '../support/postgres';
+import { createDatasetActivities, datasetParamsOf } from '../../activities/ml/dataset';
+import { loadDatasetInput } from '../../activities/ml/dataset-input';
+import { buildDataset, findLeaks } from '../../domain/features';
+import { datasetPath, inputHash, readDatasetFile } from '../../ml/dataset-cache';
 
 const log = createLogger('test', { level: 'warn' });
 
@@ -34,6 +41,7 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
   let config: Config;
   let connection: NativeConnection;
   let sandbox: RunningSandbox;
+  let dataDir: string;
 
   beforeAll(async () => {
     [env, database] = await Promise.all([startDevServer(), freshDatabase()]);
@@ -41,8 +49,9 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
     const world = createGeneratedWorld({ seed: 5, dates: { from: '2024-12-25', to: '2025-02-05' } });
     sandbox = await startSandbox({ port: 0, world, routes: ALL_ROUTES });
     const suffix = randomBytes(3).toString('hex');
+    dataDir = mkdtempSync(join(tmpdir(), 'wx-pipeline-'));
     config = loadConfig({
-      env: { WX_SANDBOX_PORT: String(sandbox.port) },
+      env: { WX_SANDBOX_PORT: String(sandbox.port), WX_DATA_DIR: dataDir },
       overrides: { temporal: { taskQueues: Object.fromEntries(['pipeline', 'ingest', 'ml', 'backtest', 'trading'].map((r) => [r, `${r}-${suffix}`])) } },
     });
     connection = env.nativeConnection;
@@ -53,7 +62,14 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
     await db?.close();
     await env?.teardown();
     await database?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
+
+  /** The dataset activity run in the SDK's activity environment (heartbeats go to it), outside a worker. */
+  const datasetActivities = () => {
+    const real = createDatasetActivities({ db: db.db, pool: db.pool, log, config });
+    return { buildCityDataset: (i: Parameters<typeof real.buildCityDataset>[0]) => new MockActivityEnvironment().run(real.buildCityDataset, i) };
+  };
 
   const input = (cities: string[], from = '2025-01-01', to = '2025-01-02'): PipelineInput => ({ cities, from, to, taskQueues: config.temporal.taskQueues });
 
@@ -65,7 +81,7 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
   }
 
   it('runs the built stages per city, reports unbuilt stages as not built, and sets City/Stage', async () => {
-    const workers = await createWorkers({ config, roles: ['pipeline', 'ingest'], connection, deps: { db: db.db, pool: db.pool, log, config } });
+    const workers = await createWorkers({ config, roles: ['pipeline', 'ingest', 'ml'], connection, deps: { db: db.db, pool: db.pool, log, config } });
     const cities = ['chicago', 'austin'];
     const workflowId = pipelineWorkflowId(cities, ['chicago', 'austin', 'denver', 'los_angeles', 'miami', 'philadelphia'], '2025-01-01', '2025-01-02');
     const summary = (await run(workers, async () => {
@@ -85,7 +101,7 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
     expect(workflowId).toBe('pipeline/austin+chicago/2025-01-01..2025-01-02');
     expect(summary.ok).toBe(true);
     expect(summary.stages.map((s) => s.stage)).toEqual([...STAGE_NAMES]);
-    const built = ['registry', 'backfill', 'validate'];
+    const built = ['registry', 'backfill', 'validate', 'dataset'];
     for (const name of built) {
       const stage = summary.stages.find((s) => s.stage === name)!;
       expect(stage.status).toBe('done');
@@ -109,9 +125,53 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
     expect(series.map((s) => s.ticker).sort()).toEqual(['HIGHCHI', 'KXHIGHCHI']);
   });
 
+  it('dataset stage: the cached Parquet equals a rebuild from the database row for row, passes the leakage check, and is reused while its inputs are unchanged', async () => {
+    const activities = datasetActivities();
+    const input = { city: 'chicago' as const, from: '2025-01-01', to: '2025-01-02' };
+    const path = datasetPath(config.dataDir, 'chicago', datasetParamsOf(input));
+    const cached = await readDatasetFile(path); // the pipeline's file; the read runs the leakage check
+    expect(cached.events.map((e) => e.date)).toEqual(['2025-01-01', '2025-01-02']);
+    // Market open (10:00 ET the day before) to close (end of the climate day), hourly: 39 snapshots a day.
+    expect(cached.features.rows).toBe(2 * 39);
+    expect(findLeaks(cached.features, cached.snapshotMs)).toEqual([]);
+
+    const { input: rows } = await loadDatasetInput(db.db, 'chicago', input.from, input.to);
+    expect(inputHash(rows)).toBe(cached.inputHash);
+    const rebuilt = buildDataset(rows, datasetParamsOf(input));
+    expect(rebuilt.features.names).toEqual(cached.features.names);
+    expect(Array.from(rebuilt.snapshotMs)).toEqual(Array.from(cached.snapshotMs));
+    expect(Array.from(rebuilt.yBracket)).toEqual(Array.from(cached.yBracket));
+    expect(Array.from(rebuilt.yHigh)).toEqual(Array.from(cached.yHigh));
+    for (const name of rebuilt.features.names) {
+      expect(Array.from(cached.features.values.get(name)!), name).toEqual(Array.from(rebuilt.features.values.get(name)!));
+      expect(Array.from(cached.features.asOf.get(name)!), name).toEqual(Array.from(rebuilt.features.asOf.get(name)!));
+    }
+    // Forecasts, observations and the market all reach the rows (NaN only where nothing was known yet).
+    for (const name of ['fc.mean', 'obs.latest', 'mkt.mean', 'm2.mid']) {
+      const present = Array.from(cached.features.column(name)).filter((x) => !Number.isNaN(x)).length;
+      expect(present, name).toBeGreaterThan(cached.features.rows / 2);
+    }
+
+    const again = await activities.buildCityDataset(input);
+    expect(again).toMatchObject({ cached: true, rows: 78, path });
+    writeFileSync(path, 'not parquet');
+    const rebuiltFile = await activities.buildCityDataset(input);
+    expect(rebuiltFile).toMatchObject({ cached: false, rows: 78 });
+    expect((await readDatasetFile(path)).inputHash).toBe(cached.inputHash);
+  });
+
+  it('dataset stage: bad input names the field, and a range without data is refused with nothing written', async () => {
+    const activities = datasetActivities();
+    await expect(activities.buildCityDataset({ city: 'gotham' as never, from: '2025-01-01', to: '2025-01-02' })).rejects.toThrow(/dataset input city "gotham": /);
+    await expect(activities.buildCityDataset({ city: 'chicago', from: '2025-01-01', to: '2025-01-02', params: { stepMinutes: 2 } })).rejects.toThrow(/dataset params\.stepMinutes 2: /);
+    const empty = { city: 'chicago' as const, from: '2019-01-01', to: '2019-01-31' };
+    await expect(activities.buildCityDataset(empty)).rejects.toThrow(/no usable events in the database for that range/);
+    expect(existsSync(datasetPath(config.dataDir, 'chicago', datasetParamsOf(empty)))).toBe(false);
+  });
+
   it('is idempotent: a second run leaves the same rows', async () => {
     const before = await db.db.select({ n: count() }).from(kalshiSeries);
-    const workers = await createWorkers({ config, roles: ['pipeline', 'ingest'], connection, deps: { db: db.db, pool: db.pool, log, config } });
+    const workers = await createWorkers({ config, roles: ['pipeline', 'ingest', 'ml'], connection, deps: { db: db.db, pool: db.pool, log, config } });
     await run(workers, () =>
       env.client.workflow.execute<typeof pipelineWorkflow>('pipelineWorkflow', {
         workflowId: `again-${randomBytes(3).toString('hex')}`,
@@ -160,6 +220,7 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
     // Built stages after the failure are skipped, never run on half the cities; unbuilt ones stay unbuilt.
     expect(summary.stages.find((s) => s.stage === 'backfill')!.status).toBe('skipped');
     expect(summary.stages.find((s) => s.stage === 'validate')!.status).toBe('skipped');
-    expect(summary.stages.filter((s) => !['registry', 'backfill', 'validate'].includes(s.stage)).every((s) => s.status === 'not_built')).toBe(true);
+    expect(summary.stages.find((s) => s.stage === 'dataset')!.status).toBe('skipped');
+    expect(summary.stages.filter((s) => !['registry', 'backfill', 'validate', 'dataset'].includes(s.stage)).every((s) => s.status === 'not_built')).toBe(true);
   });
 });
