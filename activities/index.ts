@@ -9,6 +9,7 @@ import { createValidateActivities } from './validate';
 import { createLiveIngestActivities } from './live-ingest';
 import { createTuneActivities } from './ml/tune';
 import { createDatasetActivities } from './ml/dataset';
+import { createTrainActivities } from './ml/train';
 
 /**
  * Credentials and identities for the real services, read once from the environment by the process
@@ -45,7 +46,7 @@ export function activitiesFor(role: TaskQueueRole, deps: ActivityDeps): object {
     case 'ingest':
       return { ...createRegistryActivities(deps), ...createBackfillActivities(deps), ...createValidateActivities(deps), ...createLiveIngestActivities(deps) };
     case 'ml':
-      return { ...createTuneActivities(deps), ...createDatasetActivities(deps) };
+      return { ...createTuneActivities(deps), ...createDatasetActivities(deps), ...createTrainActivities(deps) };
     case 'pipeline':
     case 'backtest':
     case 'trading':

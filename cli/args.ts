@@ -10,7 +10,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const realDate = (flag: string) =>
+export const realDate = (flag: string) =>
   z.string().refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && DateTime.fromISO(s, { zone: 'utc' }).isValid, {
     error: (issue) => `${flag}: ${JSON.stringify(issue.input)} is not a date (expected YYYY-MM-DD)`,
   });
@@ -35,7 +35,7 @@ export const jsonObjectFlag = (flag: string, example?: string) =>
     return parsed as Record<string, unknown>;
   });
 
-const cityList = z
+export const cityList = z
   .string()
   .transform((s, ctx) => {
     const ids: CityId[] = [];

@@ -9,6 +9,7 @@ import { createLogger, maskUrlCredentials, type Logger } from '../lib/logger';
 import { INPUT_ERROR_NAMES } from '../runtime/errors';
 import { registerMlGbdt } from './commands/ml-gbdt';
 import { registerMlStudy } from './commands/ml-study';
+import { registerMlTrain } from './commands/ml-train';
 import { parseArgs, worldOverrides, BackfillArgsSchema, SandboxArgsSchema, ValidateArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError, checkServableRange } from './args';
 
 // Subcommands import the Temporal SDK, drizzle and the runtime lazily, so that `--help`, `ui` and
@@ -273,6 +274,7 @@ export function buildProgram(): Command {
 
   registerMlGbdt(program.commands.find((c) => c.name() === 'ml') ?? program.command('ml').description('model engine: train the GBDT on Parquet/CSV files; tuning studies'));
   registerMlStudy(program.commands.find((c) => c.name() === 'ml')!);
+  registerMlTrain(program.commands.find((c) => c.name() === 'ml')!);
 
   program
     .command('config')

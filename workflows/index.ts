@@ -6,3 +6,4 @@ export { forecastSnapshotWorkflow, candlePollWorkflow } from './live-ingest';
 export { validateWorkflow, validateCityWorkflow } from './validate';
 export { tuneWorkflow } from './tune';
 export { datasetWorkflow, datasetCityWorkflow } from './dataset';
+export { trainCityWorkflow } from './train';

@@ -1,0 +1,166 @@
+/**
+ * The train stage's activity: fits a city's bracket model on the cached dataset's training days
+ * (early stopping on the last fifth of them, then refit on all of them with that many rounds),
+ * scores it on the held-out test days next to the market-implied distribution on the very same rows,
+ * writes model.json, model.onnx, params.json and metrics.json under data/models/{city}/{version}/, and
+ * registers the version in ml.model_version as the city's active bracket model.
+ *
+ * The version is a hash of the dataset's inputs and the parameters, so a retry after a crash writes
+ * the same files and upserts the same row: one run registers exactly one version.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { and, eq, ne } from 'drizzle-orm';
+import { z } from 'zod';
+import { BRACKETS, dateOfDayNumber, dayNumberOf } from '../../domain/features';
+import { bracketMatrix, marketBrackets, predictBrackets, usableRows } from '../../domain/ml/bracket-model';
+import { pairedDayBootstrap, perRowLogLoss, scores, splitAt, splitByDay, type Scores } from '../../domain/ml/evaluation';
+import { gbdtParamsSchema } from '../../domain/ml/gbdt/params';
+import { readDatasetFile } from '../../ml/dataset-cache';
+import { writeModelFiles } from '../../ml/model-files';
+import { trainGbdtThreaded } from '../../ml/parallel/train';
+import { TableInputError } from '../../ml/tables';
+import { mlModelVersion } from '../../schemas/db';
+import type { ActivityDeps } from '../index';
+
+export const BRACKET_MODEL_KIND = 'bracket';
+
+/** Defaults chosen on the generated worlds: shallow trees, slow learning, large leaves (a day's snapshots are alike). */
+export const DEFAULT_BRACKET_PARAMS = {
+  objective: 'binary',
+  numIterations: 1500,
+  learningRate: 0.02,
+  numLeaves: 4,
+  minDataInLeaf: 200,
+  earlyStoppingRounds: 100,
+  seed: 7,
+  numThreads: 2,
+} as const;
+
+export const TrainCityInputSchema = z.object({
+  city: z.string(),
+  datasetPath: z.string(),
+  testFraction: z.number().gt(0).lt(1).default(0.2),
+  /** Test on the days from this date on instead of the last testFraction of days (YYYY-MM-DD). */
+  testFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  /** GBDT parameters over the defaults (domain/ml/gbdt/params.ts). */
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+export type TrainCityInput = z.input<typeof TrainCityInputSchema>;
+
+export interface TrainCityResult {
+  city: string;
+  kind: string;
+  version: string;
+  artifactDir: string;
+  trainDays: number;
+  testDays: number;
+  testRows: number;
+  testFrom: string;
+  model: Scores;
+  market: Scores;
+  /** Model minus market log loss per row, mean and 95% interval over days resampled. */
+  logLossDiff: { estimate: number; lo: number; hi: number };
+  trees: number;
+}
+
+const invalid = (message: string) => ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message });
+
+export function createTrainActivities(deps: ActivityDeps) {
+  return {
+    async trainCityModel(raw: TrainCityInput): Promise<TrainCityResult> {
+      const parsedInput = TrainCityInputSchema.safeParse(raw);
+      if (!parsedInput.success) {
+        const i = parsedInput.error.issues[0]!;
+        throw invalid(`train input ${i.path.join('.')}: ${i.message}`);
+      }
+      const input = parsedInput.data;
+      const params = gbdtParamsSchema.safeParse({ ...DEFAULT_BRACKET_PARAMS, ...(input.params ?? {}) });
+      if (!params.success) {
+        const i = params.error.issues[0]!;
+        throw invalid(`train params.${i.path.join('.')}: ${i.message}`);
+      }
+      const heartbeat = (stage: string) => Context.current().heartbeat({ stage });
+      let d;
+      try {
+        d = await readDatasetFile(input.datasetPath);
+      } catch (err) {
+        if (err instanceof TableInputError) throw invalid(`train dataset: ${err.message}`);
+        throw err;
+      }
+      if (d.city !== input.city) throw invalid(`train dataset ${input.datasetPath} is for ${d.city}, not ${input.city}`);
+      const rows = usableRows(d, true);
+      const days = new Set(Array.from(rows, (r) => d.date[r]!));
+      if (days.size < 10) throw invalid(`train ${input.city}: ${days.size} settled days with market quotes in ${input.datasetPath}; at least 10 are needed`);
+      const { train, test, firstTestDay } = input.testFrom ? splitAt(rows, d.date, dayNumberOf(input.testFrom)) : splitByDay(rows, d.date, input.testFraction);
+      if (train.length === 0 || test.length === 0) throw invalid(`train ${input.city}: the split leaves ${train.length ? 'no test' : 'no training'} rows (testFrom ${input.testFrom ?? '-'})`);
+      const inner = splitByDay(train, d.date, 0.2);
+
+      heartbeat('fit');
+      const gbdt = params.data;
+      const early = trainGbdtThreaded(bracketMatrix(d, inner.train, true), gbdt, { valid: bracketMatrix(d, inner.test, true), evalTrain: false });
+      const rounds = Math.max(1, early.model.trees.length);
+      heartbeat('refit');
+      const { earlyStoppingRounds: _unused, ...refitParams } = gbdt;
+      const final = trainGbdtThreaded(bracketMatrix(d, train, true), { ...refitParams, numIterations: rounds }, { evalTrain: false });
+
+      const y = Float64Array.from(test, (r) => d.yBracket[r]!);
+      const pModel = predictBrackets(final.model, d, test);
+      const pMarket = marketBrackets(d, test);
+      const diff = pairedDayBootstrap(perRowLogLoss(pModel, y, BRACKETS), perRowLogLoss(pMarket, y, BRACKETS), Array.from(test, (r) => d.date[r]!));
+
+      const version = `b-${createHash('sha256').update(`${d.inputHash}|${JSON.stringify(gbdt)}|${input.testFrom ?? input.testFraction}`).digest('hex').slice(0, 12)}`;
+      const artifactDir = join(deps.config.dataDir, 'models', input.city, version);
+      const result: TrainCityResult = {
+        city: input.city,
+        kind: BRACKET_MODEL_KIND,
+        version,
+        artifactDir,
+        trainDays: new Set(Array.from(train, (r) => d.date[r]!)).size,
+        testDays: new Set(Array.from(test, (r) => d.date[r]!)).size,
+        testRows: test.length,
+        testFrom: dateOfDayNumber(firstTestDay),
+        model: scores(pModel, y, BRACKETS),
+        market: scores(pMarket, y, BRACKETS),
+        logLossDiff: { estimate: diff.estimate, lo: diff.lo, hi: diff.hi },
+        trees: final.model.trees.length,
+      };
+      heartbeat('write');
+      await writeModelFiles(artifactDir, final.model);
+      await writeJsonAtomic(join(artifactDir, 'params.json'), { ...refitParams, numIterations: rounds, testFraction: input.testFraction, testFrom: result.testFrom, dataset: input.datasetPath });
+      await writeJsonAtomic(join(artifactDir, 'metrics.json'), result);
+      await register(deps, result, { ...refitParams, numIterations: rounds });
+      deps.log.info({ city: input.city, version, model: result.model.logLoss, market: result.market.logLoss }, 'train: bracket model registered');
+      return result;
+    },
+  };
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(tmp, path);
+}
+
+/** Upserts the version and makes it the city's active model of its kind (the previous active one retires). */
+async function register(deps: ActivityDeps, r: TrainCityResult, params: Record<string, unknown>): Promise<void> {
+  const artifactPath = relative(deps.config.dataDir, join(r.artifactDir, 'model.onnx'));
+  await deps.db.transaction(async (tx) => {
+    await tx
+      .insert(mlModelVersion)
+      .values({ cityId: r.city, kind: r.kind, version: r.version, params, metrics: r as unknown as Record<string, unknown>, artifactPath, status: 'active' })
+      .onConflictDoUpdate({
+        target: [mlModelVersion.cityId, mlModelVersion.kind, mlModelVersion.version],
+        set: { params, metrics: r as unknown as Record<string, unknown>, artifactPath, status: 'active' },
+      });
+    await tx
+      .update(mlModelVersion)
+      .set({ status: 'retired' })
+      .where(and(eq(mlModelVersion.cityId, r.city), eq(mlModelVersion.kind, r.kind), ne(mlModelVersion.version, r.version), eq(mlModelVersion.status, 'active')));
+  });
+}
+
+export type TrainActivities = ReturnType<typeof createTrainActivities>;

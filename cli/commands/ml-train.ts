@@ -1,0 +1,98 @@
+/**
+ * `wx ml train --cities chicago,austin --from D --to D [--test-from D]`: one trainCityWorkflow per city
+ * (dataset from the Parquet cache when its inputs are unchanged, the bracket model's fit, ONNX export,
+ * registration), then a table of each city's held-out bracket log loss next to the market's on the
+ * same rows, with the day-bootstrap interval of the difference. Inputs are checked before anything
+ * starts: a bad flag is exit 2 with one line naming it.
+ */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { cityList, jsonObjectFlag, parseArgs, realDate } from '../args';
+import type { TrainCityResult } from '../../activities/ml/train';
+
+export const TrainArgsSchema = z
+  .object({
+    cities: cityList,
+    from: realDate('--from'),
+    to: realDate('--to'),
+    testFrom: realDate('--test-from').optional(),
+    stepMinutes: z
+      .string()
+      .regex(/^\d+$/, { error: (i) => `--step-minutes: ${JSON.stringify(i.input)} is not a whole number` })
+      .transform(Number)
+      .pipe(z.number().min(5, { error: '--step-minutes: at least 5' }).max(1440, { error: '--step-minutes: at most 1440' }))
+      .optional(),
+    quoteTimes: z.boolean().default(false),
+    params: jsonObjectFlag('--params').optional(),
+    workers: z.boolean().default(true),
+    json: z.boolean().default(false),
+  })
+  .refine((a) => a.from <= a.to, { error: '--from must not be after --to' })
+  .refine((a) => !a.testFrom || (a.testFrom > a.from && a.testFrom <= a.to), { error: '--test-from must fall after --from and not after --to' });
+export type TrainArgs = z.infer<typeof TrainArgsSchema>;
+
+const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '-');
+
+export function renderTrainTable(results: TrainCityResult[]): string[] {
+  const lines = ['city           test days  rows   model LL  market LL  model-market [95% by day]    RPS model/market  version'];
+  for (const r of results) {
+    lines.push(
+      `${r.city.padEnd(14)} ${String(r.testDays).padStart(9)}  ${String(r.testRows).padStart(5)}  ${f4(r.model.logLoss).padStart(8)}  ${f4(r.market.logLoss).padStart(9)}  ${`${r.logLossDiff.estimate >= 0 ? '+' : ''}${f4(r.logLossDiff.estimate)} [${f4(r.logLossDiff.lo)}, ${f4(r.logLossDiff.hi)}]`.padEnd(29)} ${f4(r.model.rps)}/${f4(r.market.rps)}  ${r.version}`,
+    );
+  }
+  return lines;
+}
+
+export function registerMlTrain(ml: Command): void {
+  ml.command('train')
+    .description("train each city's bracket model on its market-clock dataset and score it against the market on held-out days")
+    .requiredOption('--cities <list>', 'comma-separated cities')
+    .requiredOption('--from <date>', 'first event date, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last event date, YYYY-MM-DD')
+    .option('--test-from <date>', 'test on the days from this date (default: the last 20% of days)')
+    .option('--step-minutes <n>', 'minutes between snapshots on the market clock (default 60)')
+    .option('--quote-times', 'also one row per recorded quote time (recorded worlds)')
+    .option('--params <json>', 'GBDT parameters over the defaults, e.g. {"numLeaves":8}')
+    .option('--no-workers', 'do not run workers in this process (workers run elsewhere)')
+    .option('--json', 'print the results as JSON')
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      const args = parseArgs(TrainArgsSchema, raw);
+      const { loadConfig, workflowUiLink } = await import('../../temporal.config');
+      const { createLogger } = await import('../../lib/logger');
+      const { join } = await import('node:path');
+      const { withSession } = await import('../session');
+      const config = loadConfig({ file: cmd.optsWithGlobals<{ config?: string }>().config });
+      const log = createLogger('wx', { level: config.logLevel, file: join(config.dataDir, 'logs', 'wx.log') });
+      const say = (line: string) => process.stdout.write(`${line}\n`);
+      const results = await withSession(config, log, say, { workers: args.workers }, async ({ client, startWorkers }) => {
+        const handles = await Promise.all(
+          args.cities.map(async (city) => {
+            const workflowId = `train/${city}/${args.from}..${args.to}${args.testFrom ? `/test-from-${args.testFrom}` : ''}`;
+            const handle = await client.workflow.start('trainCityWorkflow', {
+              workflowId,
+              taskQueue: config.temporal.taskQueues.ml,
+              args: [
+                {
+                  city,
+                  from: args.from,
+                  to: args.to,
+                  ...(args.testFrom ? { testFrom: args.testFrom } : {}),
+                  ...(args.params ? { params: args.params } : {}),
+                  datasetParams: { ...(args.stepMinutes ? { stepMinutes: args.stepMinutes } : {}), ...(args.quoteTimes ? { quoteTimes: true } : {}) },
+                },
+              ],
+              workflowIdConflictPolicy: 'USE_EXISTING',
+              workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+            });
+            say(`wx: training ${city} (${workflowUiLink(config, workflowId, handle.firstExecutionRunId)})`);
+            return handle;
+          }),
+        );
+        const all = Promise.all(handles.map((h) => h.result() as Promise<TrainCityResult>));
+        await startWorkers(all);
+        return all;
+      });
+      if (args.json) say(JSON.stringify(results, null, 2));
+      else for (const line of renderTrainTable(results)) say(line);
+    });
+}
