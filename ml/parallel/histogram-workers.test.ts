@@ -15,6 +15,27 @@ describe('worker-thread histograms', () => {
     expect(threaded).toBe(single);
   });
 
+  it('search their own features in the workers: same model with L1, monotone bounds and feature subsets', () => {
+    const d = binarySet(6000, 8, 12);
+    for (let i = 0; i < d.x.length; i += 7) d.x[i] = NaN;
+    const params = {
+      objective: 'binary',
+      numIterations: 12,
+      numLeaves: 15,
+      lambdaL1: 0.5,
+      lambdaL2: 1,
+      featureFraction: 0.6,
+      monotoneConstraints: [1, -1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+      seed: 3,
+    } as const;
+    const single = JSON.stringify(trainGbdt(d, params).model);
+    // Three threads: the merge of more than one worker's best splits.
+    for (const threads of [2, 3]) {
+      const backend = workerHistogramBackend({ threads, minRowsParallel: 1, minSearchBinsParallel: 1 });
+      expect(JSON.stringify(trainGbdt(d, params, { histogram: backend }).model)).toBe(single);
+    }
+  });
+
   it('numThreads selects the backend (multiclass, three threads)', () => {
     const d = multiclassSet(12000, 5, 9);
     const params = { objective: 'multiclass', numClasses: 3, numIterations: 8, numLeaves: 15 } as const;

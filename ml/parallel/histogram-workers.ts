@@ -13,8 +13,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { buildHistogramRange, type HistogramBackend, type HistogramBuilder, type HistogramInput } from '../../domain/ml/gbdt/histogram';
+import { LEAF_STAT_SLOTS, runStepRange, searchSplitRange, SPLIT_RESULT_SLOTS, type SplitSearchInput } from '../../domain/ml/gbdt/split-search';
 
-// Control block per worker (Int32 slots).
+// Control block per worker (Int32 slots). Buffer ids index the backend's shared buffers; -1 for none.
 const SEQ = 0;
 const DONE = 1;
 const IDX = 2;
@@ -26,26 +27,63 @@ const F0 = 7;
 const F1 = 8;
 const READY = 9;
 const FAILED = 10;
-const SLOTS = 11;
+const KIND = 11; // KIND_BUILD or KIND_STEP
+const PARENT = 12;
+const SEARCHES = 13;
+const HIST0 = 14;
+const HIST1 = 15;
+const MASK = 16;
+const SLOTS = 17;
+// Atomics.load polls before a thread sleeps on a job (or its end): about 0.1-1 ms.
+const SPIN = Number(process.env.WX_GBDT_SPIN ?? 0);
+const KIND_BUILD = 0;
+const KIND_STEP = 1;
+// Float block per worker: the searched leaves' stats, then the worker's best splits.
+const STATS_AT = 0;
+const RES_AT = 2 * LEAF_STAT_SLOTS;
+const FLOATS = RES_AT + 2 * SPLIT_RESULT_SLOTS;
 
-const workerSource = (kernel: string) => `
+const workerSource = (kernels: { build: string; search: string; step: string }) => `
 const { parentPort, workerData } = require('node:worker_threads');
-const buildHistogramRange = ${kernel};
-const { ctrl: ctrlBuf, buffers, input } = workerData;
+const buildHistogramRange = ${kernels.build};
+const searchSplitRange = ${kernels.search};
+const runStepRange = ${kernels.step};
+const { ctrl: ctrlBuf, floats: floatBuf, buffers, input, search } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
+const floats = new Float64Array(floatBuf);
 const f64 = buffers.map((b) => new Float64Array(b, 0, Math.floor(b.byteLength / 8)));
 const u32 = buffers.map((b) => new Uint32Array(b, 0, Math.floor(b.byteLength / 4)));
+const u8 = buffers.map((b) => new Uint8Array(b));
 const bins = input.binsKind === 'u8' ? new Uint8Array(input.bins) : new Uint16Array(input.bins);
 const inp = { bins, features: input.features, offset: new Int32Array(input.offset), totalBins: input.totalBins, stride256: input.stride256 };
+const sinp = { ...search, numBins: new Int32Array(search.numBins), offset: new Int32Array(search.offset), monotone: new Int8Array(search.monotone) };
+const job = { idx: u32[0], start: 0, end: 0, gh: f64[0], out: f64[0], parent: null, searches: 0, hists: [null, null], stats: floats.subarray(${STATS_AT}, ${RES_AT}), featureMask: u8[0] };
 Atomics.store(ctrl, ${READY}, 1);
 Atomics.notify(ctrl, ${READY});
 let seen = 0;
 for (;;) {
+  // Spin a little before sleeping: the next job usually comes within the grower's partition
+  // (well under a millisecond), and a futex wake-up costs tens of microseconds per job.
+  for (let i = 0; i < ${SPIN} && Atomics.load(ctrl, ${SEQ}) === seen; i++);
   Atomics.wait(ctrl, ${SEQ}, seen);
   seen = Atomics.load(ctrl, ${SEQ});
   if (seen < 0) break;
   try {
-    buildHistogramRange(inp, u32[ctrl[${IDX}]], ctrl[${START}], ctrl[${END}], f64[ctrl[${GH}]], f64[ctrl[${OUT}]], ctrl[${F0}], ctrl[${F1}]);
+    if (ctrl[${KIND}] === ${KIND_BUILD}) {
+      buildHistogramRange(inp, u32[ctrl[${IDX}]], ctrl[${START}], ctrl[${END}], f64[ctrl[${GH}]], f64[ctrl[${OUT}]], ctrl[${F0}], ctrl[${F1}]);
+    } else {
+      job.idx = u32[ctrl[${IDX}]];
+      job.start = ctrl[${START}];
+      job.end = ctrl[${END}];
+      job.gh = f64[ctrl[${GH}]];
+      job.out = f64[ctrl[${OUT}]];
+      job.parent = ctrl[${PARENT}] < 0 ? null : f64[ctrl[${PARENT}]];
+      job.searches = ctrl[${SEARCHES}];
+      job.hists[0] = ctrl[${HIST0}] < 0 ? null : f64[ctrl[${HIST0}]];
+      job.hists[1] = ctrl[${HIST1}] < 0 ? null : f64[ctrl[${HIST1}]];
+      job.featureMask = u8[ctrl[${MASK}]];
+      runStepRange(buildHistogramRange, inp, sinp, job, ctrl[${F0}], ctrl[${F1}], floats, ${RES_AT});
+    }
   } catch (e) {
     Atomics.store(ctrl, ${FAILED}, 1);
     parentPort.postMessage(String((e && e.stack) || e));
@@ -60,11 +98,18 @@ export interface WorkerHistogramOptions {
   threads: number;
   /** Leaves with fewer rows are built on the calling thread only. */
   minRowsParallel?: number;
+  /**
+   * A grower step whose histogram is below minRowsParallel still goes to the workers when its split
+   * search covers at least this many bins (searched leaves x value bins of all features): the
+   * search costs the same at any leaf size, and on 100k x 40 most steps are small leaves.
+   */
+  minSearchBinsParallel?: number;
 }
 
 export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramBackend {
   if (!Number.isInteger(opts.threads) || opts.threads < 2) throw new RangeError(`threads: must be an integer >= 2, got ${opts.threads}`);
-  const minRows = opts.minRowsParallel ?? 4096;
+  const minRows = opts.minRowsParallel ?? Number(process.env.WX_GBDT_MINROWS ?? 4096);
+  const minSearchBins = opts.minSearchBinsParallel ?? Number(process.env.WX_GBDT_MINSEARCH ?? 8192);
   const shared: SharedArrayBuffer[] = [];
   const workers: Worker[] = [];
   let lastError: string | undefined;
@@ -74,14 +119,17 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
       shared.push(b);
       return b;
     },
-    create(input: HistogramInput): HistogramBuilder {
+    create(input: HistogramInput, search: SplitSearchInput): HistogramBuilder {
       const F = input.features;
       const nt = Math.min(opts.threads, F);
       // Feature ranges with about equal bin counts (the work per row is per feature, but wider
       // features cost more in the split search that follows; equal features is close enough).
       // Range starts on multiples of 4: the kernel then reads four uint8 bins per 32-bit load.
       const bounds = Array.from({ length: nt + 1 }, (_, i) => (i === nt ? F : Math.min(F, 4 * Math.round((i * F) / nt / 4))));
+      let valueBins = 0;
+      for (let f = 0; f < F; f++) valueBins += search.numBins[f]! - 1;
       const ctrls: Int32Array[] = [];
+      const floats: Float64Array[] = [];
       let started = false;
       // Buffers are registered at the first build: the trainer allocates its histogram pool after create().
       const ids = new Map<ArrayBufferLike, number>();
@@ -91,11 +139,24 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
         for (let w = 1; w < nt; w++) {
           const ctrl = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
           ctrls.push(ctrl);
-          const worker = new Worker(workerSource(buildHistogramRange.toString()), {
+          const fl = new Float64Array(new SharedArrayBuffer(FLOATS * 8));
+          floats.push(fl);
+          const worker = new Worker(workerSource({ build: buildHistogramRange.toString(), search: searchSplitRange.toString(), step: runStepRange.toString() }), {
             eval: true,
             workerData: {
               ctrl: ctrl.buffer,
+              floats: fl.buffer,
               buffers,
+              search: {
+                minDataInLeaf: search.minDataInLeaf,
+                minSumHessianInLeaf: search.minSumHessianInLeaf,
+                lambdaL1: search.lambdaL1,
+                lambdaL2: search.lambdaL2,
+                features: search.features,
+                numBins: Int32Array.from(search.numBins).buffer,
+                offset: Int32Array.from(search.offset).buffer,
+                monotone: Int8Array.from(search.monotone).buffer,
+              },
               input: { bins: input.bins.buffer, binsKind: input.bins instanceof Uint8Array ? 'u8' : 'u16', features: F, offset: Int32Array.from(input.offset).buffer, totalBins: input.totalBins, stride256: input.stride256 },
             },
           });
@@ -114,12 +175,19 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
         }
         started = true;
       };
-      const idOf = (a: Uint32Array | Float64Array): number => {
+      const idOf = (a: Uint32Array | Float64Array | Uint8Array): number => {
         const id = ids.get(a.buffer);
         if (id === undefined || a.byteOffset !== 0) throw new Error('histogram workers: array not allocated through the backend');
         return id;
       };
       let seq = 0;
+      const waitAll = () => {
+        for (const c of ctrls) {
+          for (let i = 0; i < SPIN && Atomics.load(c, DONE) !== seq; i++);
+          while (Atomics.load(c, DONE) !== seq) Atomics.wait(c, DONE, seq - 1, 1000);
+          if (Atomics.load(c, FAILED) === 1) throw new Error(`histogram worker failed${lastError ? `: ${lastError}` : ''}`);
+        }
+      };
       return {
         build(idx, s, e, gh, out) {
           if (e - s < minRows) {
@@ -133,6 +201,7 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
           const outId = idOf(out);
           for (let w = 0; w < ctrls.length; w++) {
             const c = ctrls[w]!;
+            c[KIND] = KIND_BUILD;
             c[IDX] = idxId;
             c[START] = s;
             c[END] = e;
@@ -144,9 +213,52 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
             Atomics.notify(c, SEQ);
           }
           buildHistogramRange(input, idx, s, e, gh, out, bounds[0]!, bounds[1]!);
-          for (const c of ctrls) {
-            while (Atomics.load(c, DONE) !== seq) Atomics.wait(c, DONE, seq - 1, 1000);
-            if (Atomics.load(c, FAILED) === 1) throw new Error(`histogram worker failed${lastError ? `: ${lastError}` : ''}`);
+          waitAll();
+        },
+        step(job, res) {
+          if (job.end - job.start < minRows && job.searches * valueBins < minSearchBins) {
+            runStepRange(buildHistogramRange, input, search, job, 0, F, res, 0);
+            return;
+          }
+          if (!started) start();
+          seq++;
+          const idxId = idOf(job.idx);
+          const ghId = idOf(job.gh);
+          const outId = idOf(job.out);
+          const parentId = job.parent === null ? -1 : idOf(job.parent);
+          const h0 = job.searches > 0 ? idOf(job.hists[0]!) : -1;
+          const h1 = job.searches > 1 ? idOf(job.hists[1]!) : -1;
+          const maskId = idOf(job.featureMask);
+          const nStats = job.searches * LEAF_STAT_SLOTS;
+          for (let w = 0; w < ctrls.length; w++) {
+            const c = ctrls[w]!;
+            const fl = floats[w]!;
+            for (let i = 0; i < nStats; i++) fl[STATS_AT + i] = job.stats[i]!;
+            c[KIND] = KIND_STEP;
+            c[IDX] = idxId;
+            c[START] = job.start;
+            c[END] = job.end;
+            c[GH] = ghId;
+            c[OUT] = outId;
+            c[PARENT] = parentId;
+            c[SEARCHES] = job.searches;
+            c[HIST0] = h0;
+            c[HIST1] = h1;
+            c[MASK] = maskId;
+            c[F0] = bounds[w + 1]!;
+            c[F1] = bounds[w + 2]!;
+            Atomics.store(c, SEQ, seq);
+            Atomics.notify(c, SEQ);
+          }
+          runStepRange(buildHistogramRange, input, search, job, bounds[0]!, bounds[1]!, res, 0);
+          waitAll();
+          // Merge in feature order with a strict "better": ties keep the lower feature, as one scan would.
+          for (let j = 0; j < job.searches; j++) {
+            const o = j * SPLIT_RESULT_SLOTS;
+            for (const fl of floats) {
+              const wo = RES_AT + o;
+              if (fl[wo]! > res[o]!) for (let i = 0; i < SPLIT_RESULT_SLOTS; i++) res[o + i] = fl[wo + i]!;
+            }
           }
         },
       };

@@ -8,6 +8,7 @@
  * row-major bins: one pass, no per-row objects. A HistogramBuilder lets the caller swap in another
  * implementation (ml/parallel/ splits the features over worker threads) while domain/ stays pure.
  */
+import { runStepRange, type SplitSearchInput, type StepJob } from './split-search';
 
 export interface HistogramInput {
   bins: Uint8Array | Uint16Array;
@@ -24,6 +25,12 @@ export interface HistogramBuilder {
    * and hessian interleaved in gh ([g0, h0, g1, h1, ...]).
    */
   build(idx: Uint32Array, start: number, end: number, gh: Float64Array, out: Float64Array): void;
+  /**
+   * Runs a grower step (split-search.ts: histogram, sibling by subtraction, split search) and
+   * writes each searched leaf's best split over all features at res[j * SPLIT_RESULT_SLOTS..], the
+   * same as runStepRange over [0, features) would.
+   */
+  step(job: StepJob, res: Float64Array): void;
 }
 
 /**
@@ -32,7 +39,7 @@ export interface HistogramBuilder {
  */
 export interface HistogramBackend {
   alloc(bytes: number): ArrayBuffer | SharedArrayBuffer;
-  create(input: HistogramInput): HistogramBuilder;
+  create(input: HistogramInput, search: SplitSearchInput): HistogramBuilder;
   /** Release threads or other resources (called once training ends, also on error). */
   close?(): void;
 }
@@ -147,13 +154,9 @@ export function buildHistogramRange(
   }
 }
 
-export function singleThreadBuilder(input: HistogramInput): HistogramBuilder {
+export function singleThreadBuilder(input: HistogramInput, search: SplitSearchInput): HistogramBuilder {
   return {
     build: (idx, start, end, gh, out) => buildHistogramRange(input, idx, start, end, gh, out, 0, input.features),
+    step: (job, res) => runStepRange(buildHistogramRange, input, search, job, 0, input.features, res, 0),
   };
-}
-
-/** parent -= child, in place (the larger child's histogram from its parent and smaller sibling). */
-export function subtractHistogram(parent: Float64Array, child: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) parent[i] = parent[i]! - child[i]!;
 }

@@ -10,6 +10,7 @@ import { type GbdtModel, MODEL_FORMAT_VERSION, type Tree, sigmoid } from './mode
 import { initialThresholds, ordinalRow, refitThresholds } from './ordinal';
 import { type GbdtParams, type GbdtParamsInput, InvalidGbdtParamsError, parseGbdtParams } from './params';
 import { sampleSorted, streamFor } from '../rng';
+import type { SplitSearchInput } from './split-search';
 import { type GrownTree, TreeGrower } from './tree';
 
 export interface IterationEvent {
@@ -187,7 +188,7 @@ function toModelTree(t: GrownTree, mapper: BinMapper, output: number): Tree {
   };
 }
 
-function typed<T extends Float64Array | Uint32Array>(Ctor: { new (b: ArrayBuffer | SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, n: number, backend?: HistogramBackend): T {
+function typed<T extends Float64Array | Uint32Array | Uint8Array>(Ctor: { new (b: ArrayBuffer | SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, n: number, backend?: HistogramBackend): T {
   return backend ? new Ctor(backend.alloc(n * Ctor.BYTES_PER_ELEMENT)) : new Ctor(new ArrayBuffer(n * Ctor.BYTES_PER_ELEMENT));
 }
 
@@ -252,7 +253,8 @@ export function trainGbdt(train: GbdtDataset, paramsInput: GbdtParamsInput | Gbd
   const trees: Tree[] = [];
   const gainImp = new Float64Array(F);
   const splitImp = new Int32Array(F);
-  const featureMask = new Uint8Array(F).fill(1);
+  // Read by the split search, so in the backend's memory as well.
+  const featureMask = typed(Uint8Array, F, backend).fill(1);
   const bagRng = streamFor(params.seed, STREAM_BAGGING);
   const featRng = streamFor(params.seed, STREAM_FEATURES);
   const perm = new Int32Array(F);
@@ -262,7 +264,18 @@ export function trainGbdt(train: GbdtDataset, paramsInput: GbdtParamsInput | Gbd
   let bestLoss = Infinity;
   let bestThresholds = obj.thresholds?.();
   try {
-    builder = backend ? backend.create({ bins, features: F, offset: mapper.offset, totalBins: mapper.totalBins, stride256: mapper.stride256 }) : singleThreadBuilder({ bins, features: F, offset: mapper.offset, totalBins: mapper.totalBins, stride256: mapper.stride256 });
+    const histInput = { bins, features: F, offset: mapper.offset, totalBins: mapper.totalBins, stride256: mapper.stride256 };
+    const searchInput: SplitSearchInput = {
+      features: F,
+      numBins: mapper.numBins,
+      offset: mapper.offset,
+      monotone,
+      minDataInLeaf: params.minDataInLeaf,
+      minSumHessianInLeaf: params.minSumHessianInLeaf,
+      lambdaL1: params.lambdaL1,
+      lambdaL2: params.lambdaL2,
+    };
+    builder = backend ? backend.create(histInput, searchInput) : singleThreadBuilder(histInput, searchInput);
     const grower = new TreeGrower(
       mapper,
       colBins,

@@ -12,7 +12,8 @@
  * of it.
  */
 import type { BinMapper } from './binning';
-import { type HistogramBuilder, subtractHistogram } from './histogram';
+import type { HistogramBuilder } from './histogram';
+import { LEAF_STAT_SLOTS, SPLIT_RESULT_SLOTS, type StepJob } from './split-search';
 
 export interface TreeParams {
   numLeaves: number;
@@ -72,6 +73,9 @@ export class TreeGrower {
   private readonly bLOut: Float64Array;
   private readonly bROut: Float64Array;
   private readonly freeHists: number[] = [];
+  // The builder's step, reused for every split.
+  private readonly job: StepJob;
+  private readonly res = new Float64Array(2 * SPLIT_RESULT_SLOTS);
 
   constructor(
     private readonly mapper: BinMapper,
@@ -109,6 +113,18 @@ export class TreeGrower {
     this.bLC = new Float64Array(L);
     this.bLOut = new Float64Array(L);
     this.bROut = new Float64Array(L);
+    this.job = {
+      idx: this.tmp,
+      start: 0,
+      end: 0,
+      gh: new Float64Array(0),
+      out: this.hists[0]!,
+      parent: null,
+      searches: 0,
+      hists: [null, null],
+      stats: new Float64Array(2 * LEAF_STAT_SLOTS),
+      featureMask: new Uint8Array(0),
+    };
   }
 
   /** Raw (unshrunk) leaf output for sums g, h within bounds [lo, hi]. */
@@ -146,6 +162,9 @@ export class TreeGrower {
     };
     this.freeHists.length = 0;
     for (let i = this.hists.length - 1; i >= 0; i--) this.freeHists.push(i);
+    this.job.idx = idx;
+    this.job.gh = gh;
+    this.job.featureMask = featureMask;
 
     let G = 0;
     let H = 0;
@@ -168,8 +187,15 @@ export class TreeGrower {
     if (this.canSplit(0)) {
       const hi = this.freeHists.pop()!;
       this.lHist[0] = hi;
-      this.builder.build(idx, 0, n, gh, this.hists[hi]!);
-      this.findBestSplit(0, featureMask);
+      const job = this.job;
+      job.start = 0;
+      job.end = n;
+      job.out = this.hists[hi]!;
+      job.parent = null;
+      job.searches = 0;
+      this.addSearch(0);
+      this.builder.step(job, this.res);
+      this.takeBestSplit(0, 0);
     } else this.lHist[0] = -1;
 
     while (t.numLeaves < L) {
@@ -182,7 +208,7 @@ export class TreeGrower {
         }
       }
       if (best < 0) break;
-      this.split(t, best, idx, gh, featureMask);
+      this.split(t, best, idx);
     }
 
     for (let l = 0; l < t.numLeaves; l++) {
@@ -195,7 +221,7 @@ export class TreeGrower {
     return this.lC[l]! >= 2 * this.p.minDataInLeaf && this.lH[l]! >= 2 * this.p.minSumHessianInLeaf && this.lDepth[l]! < this.p.maxDepth;
   }
 
-  private split(t: GrownTree, l: number, idx: Uint32Array, gh: Float64Array, featureMask: Uint8Array): void {
+  private split(t: GrownTree, l: number, idx: Uint32Array): void {
     const node = t.numNodes++;
     const r = t.numLeaves++;
     const f = this.bFeature[l]!;
@@ -293,166 +319,68 @@ export class TreeGrower {
     const small = leftSmaller ? l : r;
     const large = leftSmaller ? r : l;
     const smallHist = this.freeHists.pop()!;
-    const sh = this.hists[smallHist]!;
-    this.builder.build(idx, this.lStart[small]!, this.lEnd[small]!, gh, sh);
-    const ph = this.hists[parentHist]!;
+    const job = this.job;
+    job.start = this.lStart[small]!;
+    job.end = this.lEnd[small]!;
+    job.out = this.hists[smallHist]!;
     const splitLarge = large === l ? splitL : splitR;
     const splitSmall = small === l ? splitL : splitR;
     if (splitLarge) {
-      subtractHistogram(ph, sh, this.histSize);
+      job.parent = this.hists[parentHist]!;
       this.lHist[large] = parentHist;
     } else {
+      job.parent = null;
       this.lHist[large] = -1;
-      this.freeHists.push(parentHist);
     }
-    if (splitSmall) this.lHist[small] = smallHist;
-    else {
-      this.lHist[small] = -1;
-      this.freeHists.push(smallHist);
-    }
-    if (splitL) this.findBestSplit(l, featureMask);
-    if (splitR) this.findBestSplit(r, featureMask);
+    this.lHist[small] = splitSmall ? smallHist : -1;
+    job.searches = 0;
+    if (splitL) this.addSearch(l);
+    if (splitR) this.addSearch(r);
+    this.builder.step(job, this.res);
+    if (!splitLarge) this.freeHists.push(parentHist);
+    if (!splitSmall) this.freeHists.push(smallHist);
+    let j = 0;
+    if (splitL) this.takeBestSplit(l, j++);
+    if (splitR) this.takeBestSplit(r, j);
   }
 
-  private findBestSplit(l: number, featureMask: Uint8Array): void {
-    const hist = this.hists[this.lHist[l]!]!;
+  /** Queues leaf l's split search in the step (its histogram and stats). */
+  private addSearch(l: number): void {
+    const job = this.job;
+    const j = job.searches++;
+    job.hists[j] = this.hists[this.lHist[l]!]!;
+    const o = j * LEAF_STAT_SLOTS;
+    job.stats[o] = this.lG[l]!;
+    job.stats[o + 1] = this.lH[l]!;
+    job.stats[o + 2] = this.lC[l]!;
+    job.stats[o + 3] = this.lLo[l]!;
+    job.stats[o + 4] = this.lHi[l]!;
+  }
+
+  /** Leaf l's best split from the step's result j, kept if it beats not splitting by minGainToSplit. */
+  private takeBestSplit(l: number, j: number): void {
+    const res = this.res;
+    const o = j * SPLIT_RESULT_SLOTS;
+    const bestGain = res[o]!;
+    const bestF = res[o + 1]!;
     const G = this.lG[l]!;
     const H = this.lH[l]!;
-    const C = this.lC[l]!;
     const lo = this.lLo[l]!;
     const hi = this.lHi[l]!;
-    const { minDataInLeaf: minData, minSumHessianInLeaf: minHess, minGainToSplit, lambdaL1: l1, lambdaL2: l2 } = this.p;
-    const bounded = lo > -Infinity || hi < Infinity;
-    // LightGBM's count of a bin, inferred from its hessian (cnt_factor = num_data / sum_hessian,
-    // feature_histogram.hpp): exact for constant hessians, and for others it weighs rows by how
-    // uncertain they are, which is how minDataInLeaf behaves in LightGBM. Leaf counts themselves
-    // come from the partition and are exact.
-    const cntFactor = H > 0 ? C / H : 0;
-    const parentOut = this.output(G, H, lo, hi);
-    const minGainShift = this.gainGiven(G, H, parentOut) + minGainToSplit;
-    let bestGain = -Infinity;
-    let bestF = -1;
-    let bestBin = 0;
-    let bestDL = 0;
-    let bestLG = 0;
-    let bestLH = 0;
-    let bestLC = 0;
-    const F = this.mapper.features;
-    for (let f = 0; f < F; f++) {
-      if (featureMask[f] === 0) continue;
-      const nb = this.mapper.numBins[f]! - 1; // value bins
-      if (nb < 2) continue;
-      const off = this.mapper.offset[f]! * 2;
-      const nanK = off + nb * 2;
-      const gN = hist[nanK]!;
-      const hN = hist[nanK + 1]!;
-      const cN = Math.floor(hN * cntFactor + 0.5);
-      // NaN rows present (the inferred count can round to 0).
-      const hasNaN = hN > 0 || gN !== 0;
-      const mono = this.monotone[f]!;
-      if (!bounded && mono === 0 && l1 === 0) {
-        // Fast path (no L1, no bounds): both NaN directions scored in one sweep.
-        let gl = 0;
-        let hl = 0;
-        let cl = 0;
-        for (let b = 0; b < nb - 1; b++) {
-          const k = off + b * 2;
-          const hb = hist[k + 1]!;
-          gl += hist[k]!;
-          hl += hb;
-          cl += Math.floor(hb * cntFactor + 0.5);
-          const cr = C - cl;
-          const hr = H - hl;
-          // Sending NaN left only shrinks the right side further.
-          if (cr < minData || hr < minHess) break;
-          if (cl >= minData && hl >= minHess) {
-            const gr = G - gl;
-            const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2);
-            if (gain > bestGain) {
-              bestGain = gain;
-              bestF = f;
-              bestBin = b;
-              // Without NaN rows, send missing values with the larger side.
-              bestDL = hasNaN ? 0 : cl >= cr ? 1 : 0;
-              bestLG = gl;
-              bestLH = hl;
-              bestLC = cl;
-            }
-          }
-          if (hasNaN) {
-            const gl2 = gl + gN;
-            const hl2 = hl + hN;
-            const cl2 = cl + cN;
-            const cr2 = C - cl2;
-            const hr2 = H - hl2;
-            if (cl2 >= minData && hl2 >= minHess && cr2 >= minData && hr2 >= minHess) {
-              const gr2 = G - gl2;
-              const gain = (gl2 * gl2) / (hl2 + l2) + (gr2 * gr2) / (hr2 + l2);
-              if (gain > bestGain) {
-                bestGain = gain;
-                bestF = f;
-                bestBin = b;
-                bestDL = 1;
-                bestLG = gl2;
-                bestLH = hl2;
-                bestLC = cl2;
-              }
-            }
-          }
-        }
-        continue;
-      }
-      // Pass 0: NaN right; pass 1: NaN left (only when the leaf has NaN rows for f).
-      for (let pass = 0; pass < (hasNaN ? 2 : 1); pass++) {
-        let gl = pass === 1 ? gN : 0;
-        let hl = pass === 1 ? hN : 0;
-        let cl = pass === 1 ? cN : 0;
-        for (let b = 0; b < nb - 1; b++) {
-          const k = off + b * 2;
-          const hb = hist[k + 1]!;
-          gl += hist[k]!;
-          hl += hb;
-          cl += Math.floor(hb * cntFactor + 0.5);
-          if (cl < minData || hl < minHess) continue;
-          const cr = C - cl;
-          const hr = H - hl;
-          if (cr < minData || hr < minHess) break;
-          const gr = G - gl;
-          let gain: number;
-          if (!bounded && mono === 0) {
-            const tl = thresholdL1(gl, l1);
-            const tr = thresholdL1(gr, l1);
-            gain = (tl * tl) / (hl + l2) + (tr * tr) / (hr + l2);
-          } else {
-            const ol = this.output(gl, hl, lo, hi);
-            const or = this.output(gr, hr, lo, hi);
-            if ((mono > 0 && ol > or) || (mono < 0 && ol < or)) continue;
-            gain = this.gainGiven(gl, hl, ol) + this.gainGiven(gr, hr, or);
-          }
-          if (gain > bestGain) {
-            bestGain = gain;
-            bestF = f;
-            bestBin = b;
-            // Without NaN rows, send missing values with the larger side.
-            bestDL = pass === 1 ? 1 : hasNaN ? 0 : cl >= cr ? 1 : 0;
-            bestLG = gl;
-            bestLH = hl;
-            bestLC = cl;
-          }
-        }
-      }
-    }
+    const minGainShift = this.gainGiven(G, H, this.output(G, H, lo, hi)) + this.p.minGainToSplit;
     if (bestF < 0 || !(bestGain > minGainShift)) {
       this.bGain[l] = -Infinity;
       return;
     }
+    const bestLG = res[o + 4]!;
+    const bestLH = res[o + 5]!;
     this.bGain[l] = bestGain - minGainShift;
     this.bFeature[l] = bestF;
-    this.bBin[l] = bestBin;
-    this.bDefaultLeft[l] = bestDL;
+    this.bBin[l] = res[o + 2]!;
+    this.bDefaultLeft[l] = res[o + 3]!;
     this.bLG[l] = bestLG;
     this.bLH[l] = bestLH;
-    this.bLC[l] = bestLC;
+    this.bLC[l] = res[o + 6]!;
     this.bLOut[l] = this.output(bestLG, bestLH, lo, hi);
     this.bROut[l] = this.output(G - bestLG, H - bestLH, lo, hi);
   }
