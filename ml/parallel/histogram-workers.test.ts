@@ -19,7 +19,7 @@ describe('worker-thread histograms', () => {
     const d = binarySet(6000, 8, 12);
     for (let i = 0; i < d.x.length; i += 7) d.x[i] = NaN;
     const params = {
-      objective: 'binary',
+      objective: 'binary' as const,
       numIterations: 12,
       numLeaves: 15,
       lambdaL1: 0.5,
@@ -27,7 +27,7 @@ describe('worker-thread histograms', () => {
       featureFraction: 0.6,
       monotoneConstraints: [1, -1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
       seed: 3,
-    } as const;
+    };
     const single = JSON.stringify(trainGbdt(d, params).model);
     // Three threads: the merge of more than one worker's best splits.
     for (const threads of [2, 3]) {
