@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binarySet, multiclassSet } from '../../domain/ml/gbdt/synthetic';
+import type { GbdtParamsInput } from '../../domain/ml/gbdt/params';
 import { trainGbdt } from '../../domain/ml/gbdt/train';
 import { workerHistogramBackend } from './histogram-workers';
 import { trainGbdtThreaded } from './train';
@@ -18,8 +19,8 @@ describe('worker-thread histograms', () => {
   it('search their own features in the workers: same model with L1, monotone bounds and feature subsets', () => {
     const d = binarySet(6000, 8, 12);
     for (let i = 0; i < d.x.length; i += 7) d.x[i] = NaN;
-    const params = {
-      objective: 'binary' as const,
+    const params: GbdtParamsInput = {
+      objective: 'binary',
       numIterations: 12,
       numLeaves: 15,
       lambdaL1: 0.5,
