@@ -11,8 +11,8 @@ describe('worker-thread histograms', () => {
     for (let i = 0; i < d.x.length; i += 9) d.x[i] = NaN;
     const params = { objective: 'binary', numIterations: 15, numLeaves: 31, baggingFraction: 0.8, baggingFreq: 1, seed: 4 } as const;
     const single = JSON.stringify(trainGbdt(d, params).model);
-    // minRowsParallel 1: every histogram goes through the workers.
-    const threaded = JSON.stringify(trainGbdt(d, params, { histogram: workerHistogramBackend({ threads: 2, minRowsParallel: 1 }) }).model);
+    // minRowsParallel 1: every histogram (and partition) goes through the workers.
+    const threaded = JSON.stringify(trainGbdt(d, params, { histogram: workerHistogramBackend({ threads: 2, minRowsParallel: 1, minRowsPartitionParallel: 1 }) }).model);
     expect(threaded).toBe(single);
   });
 
@@ -32,7 +32,7 @@ describe('worker-thread histograms', () => {
     const single = JSON.stringify(trainGbdt(d, params).model);
     // Three threads: the merge of more than one worker's best splits.
     for (const threads of [2, 3]) {
-      const backend = workerHistogramBackend({ threads, minRowsParallel: 1, minSearchBinsParallel: 1 });
+      const backend = workerHistogramBackend({ threads, minRowsParallel: 1, minSearchBinsParallel: 1, minRowsPartitionParallel: 1 });
       expect(JSON.stringify(trainGbdt(d, params, { histogram: backend }).model)).toBe(single);
     }
   });
@@ -49,7 +49,7 @@ describe('worker-thread histograms', () => {
   it('one backend serves consecutive training runs', () => {
     const d = binarySet(8000, 6, 6);
     const params = { objective: 'binary', numIterations: 5, numLeaves: 7 } as const;
-    const backend = workerHistogramBackend({ threads: 2, minRowsParallel: 1 });
+    const backend = workerHistogramBackend({ threads: 2, minRowsParallel: 1, minRowsPartitionParallel: 1 });
     const single = JSON.stringify(trainGbdt(d, params).model);
     expect(JSON.stringify(trainGbdt(d, params, { histogram: backend }).model)).toBe(single);
     expect(JSON.stringify(trainGbdt(d, params, { histogram: backend }).model)).toBe(single);

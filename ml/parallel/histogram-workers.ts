@@ -13,6 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { buildHistogramRange, type HistogramBackend, type HistogramBuilder, type HistogramInput } from '../../domain/ml/gbdt/histogram';
+import { mergePartitionChunks, partitionRange } from '../../domain/ml/gbdt/partition';
 import { LEAF_STAT_SLOTS, runStepRange, searchSplitRange, SPLIT_RESULT_SLOTS, type SplitSearchInput } from '../../domain/ml/gbdt/split-search';
 
 // Control block per worker (Int32 slots). Buffer ids index the backend's shared buffers; -1 for none.
@@ -27,33 +28,45 @@ const F0 = 7;
 const F1 = 8;
 const READY = 9;
 const FAILED = 10;
-const KIND = 11; // KIND_BUILD or KIND_STEP
+const KIND = 11; // KIND_BUILD, KIND_STEP or KIND_PARTITION
 const PARENT = 12;
 const SEARCHES = 13;
 const HIST0 = 14;
 const HIST1 = 15;
 const MASK = 16;
-const SLOTS = 17;
-// Atomics.load polls before a thread sleeps on a job (or its end): about 0.1-1 ms.
-const SPIN = Number(process.env.WX_GBDT_SPIN ?? 0);
+// Partition jobs: the column block, its base, threshold, NaN bin, default left; the left count back.
+const TMP = 17;
+const COL = 18;
+const COL_BASE = 19;
+const THR = 20;
+const NAN_BIN = 21;
+const DEFAULT_LEFT = 22;
+const LEFT = 23;
+const SLOTS = 24;
 const KIND_BUILD = 0;
 const KIND_STEP = 1;
+const KIND_PARTITION = 2;
+// Atomics.load polls before a thread sleeps on a job (or its end): about 0.1-1 ms.
+const SPIN = Number(process.env.WX_GBDT_SPIN ?? 0);
 // Float block per worker: the searched leaves' stats, then the worker's best splits.
 const STATS_AT = 0;
 const RES_AT = 2 * LEAF_STAT_SLOTS;
 const FLOATS = RES_AT + 2 * SPLIT_RESULT_SLOTS;
 
-const workerSource = (kernels: { build: string; search: string; step: string }) => `
+const workerSource = (kernels: { build: string; search: string; step: string; partition: string }) => `
 const { parentPort, workerData } = require('node:worker_threads');
 const buildHistogramRange = ${kernels.build};
 const searchSplitRange = ${kernels.search};
 const runStepRange = ${kernels.step};
+const partitionRange = ${kernels.partition};
+const goLeft = new Uint8Array(65536);
 const { ctrl: ctrlBuf, floats: floatBuf, buffers, input, search } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 const floats = new Float64Array(floatBuf);
 const f64 = buffers.map((b) => new Float64Array(b, 0, Math.floor(b.byteLength / 8)));
 const u32 = buffers.map((b) => new Uint32Array(b, 0, Math.floor(b.byteLength / 4)));
 const u8 = buffers.map((b) => new Uint8Array(b));
+const u16 = buffers.map((b) => new Uint16Array(b, 0, Math.floor(b.byteLength / 2)));
 const bins = input.binsKind === 'u8' ? new Uint8Array(input.bins) : new Uint16Array(input.bins);
 const inp = { bins, features: input.features, offset: new Int32Array(input.offset), totalBins: input.totalBins, stride256: input.stride256 };
 const sinp = { ...search, numBins: new Int32Array(search.numBins), offset: new Int32Array(search.offset), monotone: new Int8Array(search.monotone) };
@@ -69,7 +82,10 @@ for (;;) {
   seen = Atomics.load(ctrl, ${SEQ});
   if (seen < 0) break;
   try {
-    if (ctrl[${KIND}] === ${KIND_BUILD}) {
+    if (ctrl[${KIND}] === ${KIND_PARTITION}) {
+      const col = input.binsKind === 'u8' ? u8[ctrl[${COL}]] : u16[ctrl[${COL}]];
+      ctrl[${LEFT}] = partitionRange(col, ctrl[${COL_BASE}], u32[ctrl[${IDX}]], ctrl[${START}], ctrl[${END}], u32[ctrl[${TMP}]], goLeft, ctrl[${THR}], ctrl[${NAN_BIN}], ctrl[${DEFAULT_LEFT}]);
+    } else if (ctrl[${KIND}] === ${KIND_BUILD}) {
       buildHistogramRange(inp, u32[ctrl[${IDX}]], ctrl[${START}], ctrl[${END}], f64[ctrl[${GH}]], f64[ctrl[${OUT}]], ctrl[${F0}], ctrl[${F1}]);
     } else {
       job.idx = u32[ctrl[${IDX}]];
@@ -104,11 +120,14 @@ export interface WorkerHistogramOptions {
    * search costs the same at any leaf size, and on 100k x 40 most steps are small leaves.
    */
   minSearchBinsParallel?: number;
+  /** Splits of leaves with fewer rows are partitioned on the calling thread only. */
+  minRowsPartitionParallel?: number;
 }
 
 export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramBackend {
   if (!Number.isInteger(opts.threads) || opts.threads < 2) throw new RangeError(`threads: must be an integer >= 2, got ${opts.threads}`);
   const minRows = opts.minRowsParallel ?? Number(process.env.WX_GBDT_MINROWS ?? 4096);
+  const minRowsPartition = opts.minRowsPartitionParallel ?? Number(process.env.WX_GBDT_MINPART ?? 16384);
   const minSearchBins = opts.minSearchBinsParallel ?? Number(process.env.WX_GBDT_MINSEARCH ?? 8192);
   const shared: SharedArrayBuffer[] = [];
   const workers: Worker[] = [];
@@ -141,7 +160,7 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
           ctrls.push(ctrl);
           const fl = new Float64Array(new SharedArrayBuffer(FLOATS * 8));
           floats.push(fl);
-          const worker = new Worker(workerSource({ build: buildHistogramRange.toString(), search: searchSplitRange.toString(), step: runStepRange.toString() }), {
+          const worker = new Worker(workerSource({ build: buildHistogramRange.toString(), search: searchSplitRange.toString(), step: runStepRange.toString(), partition: partitionRange.toString() }), {
             eval: true,
             workerData: {
               ctrl: ctrl.buffer,
@@ -175,7 +194,7 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
         }
         started = true;
       };
-      const idOf = (a: Uint32Array | Float64Array | Uint8Array): number => {
+      const idOf = (a: Uint32Array | Float64Array | Uint16Array | Uint8Array): number => {
         const id = ids.get(a.buffer);
         if (id === undefined || a.byteOffset !== 0) throw new Error('histogram workers: array not allocated through the backend');
         return id;
@@ -188,7 +207,44 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
           if (Atomics.load(c, FAILED) === 1) throw new Error(`histogram worker failed${lastError ? `: ${lastError}` : ''}`);
         }
       };
+      const goLeft = new Uint8Array(65536);
+      const chunkBounds = new Int32Array(nt + 1);
+      const chunkLefts = new Int32Array(nt);
       return {
+        partition(idx, s, e, tmp, colBins, base, thr, nanBin, defaultLeft) {
+          if (e - s < minRowsPartition) {
+            chunkBounds[0] = s;
+            chunkBounds[1] = e;
+            chunkLefts[0] = partitionRange(colBins, base, idx, s, e, tmp, goLeft, thr, nanBin, defaultLeft);
+            return mergePartitionChunks(idx, tmp, chunkBounds, chunkLefts, 1);
+          }
+          if (!started) start();
+          seq++;
+          // Equal row chunks, the calling thread's first.
+          for (let c = 0; c <= nt; c++) chunkBounds[c] = s + Math.floor(((e - s) * c) / nt);
+          const idxId = idOf(idx);
+          const tmpId = idOf(tmp);
+          const colId = idOf(colBins);
+          for (let w = 0; w < ctrls.length; w++) {
+            const c = ctrls[w]!;
+            c[KIND] = KIND_PARTITION;
+            c[IDX] = idxId;
+            c[START] = chunkBounds[w + 1]!;
+            c[END] = chunkBounds[w + 2]!;
+            c[TMP] = tmpId;
+            c[COL] = colId;
+            c[COL_BASE] = base;
+            c[THR] = thr;
+            c[NAN_BIN] = nanBin;
+            c[DEFAULT_LEFT] = defaultLeft;
+            Atomics.store(c, SEQ, seq);
+            Atomics.notify(c, SEQ);
+          }
+          chunkLefts[0] = partitionRange(colBins, base, idx, chunkBounds[0]!, chunkBounds[1]!, tmp, goLeft, thr, nanBin, defaultLeft);
+          waitAll();
+          for (let w = 0; w < ctrls.length; w++) chunkLefts[w + 1] = ctrls[w]![LEFT]!;
+          return mergePartitionChunks(idx, tmp, chunkBounds, chunkLefts, nt);
+        },
         build(idx, s, e, gh, out) {
           if (e - s < minRows) {
             buildHistogramRange(input, idx, s, e, gh, out, 0, F);

@@ -8,6 +8,7 @@
  * row-major bins: one pass, no per-row objects. A HistogramBuilder lets the caller swap in another
  * implementation (ml/parallel/ splits the features over worker threads) while domain/ stays pure.
  */
+import { mergePartitionChunks, partitionRange } from './partition';
 import { runStepRange, type SplitSearchInput, type StepJob } from './split-search';
 
 export interface HistogramInput {
@@ -31,6 +32,12 @@ export interface HistogramBuilder {
    * same as runStepRange over [0, features) would.
    */
   step(job: StepJob, res: Float64Array): void;
+  /**
+   * Stable partition of idx[start..end) by one feature's bins (colBins[base + row]; bins <= thr
+   * go left, the NaN bin by defaultLeft), with tmp (same length as idx) as scratch. Returns the end
+   * of the left rows.
+   */
+  partition(idx: Uint32Array, start: number, end: number, tmp: Uint32Array, colBins: Uint8Array | Uint16Array, base: number, thr: number, nanBin: number, defaultLeft: number): number;
 }
 
 /**
@@ -155,7 +162,16 @@ export function buildHistogramRange(
 }
 
 export function singleThreadBuilder(input: HistogramInput, search: SplitSearchInput): HistogramBuilder {
+  const goLeft = new Uint8Array(65536);
+  const bounds = new Int32Array(2);
+  const lefts = new Int32Array(1);
   return {
+    partition(idx, start, end, tmp, colBins, base, thr, nanBin, defaultLeft) {
+      lefts[0] = partitionRange(colBins, base, idx, start, end, tmp, goLeft, thr, nanBin, defaultLeft);
+      bounds[0] = start;
+      bounds[1] = end;
+      return mergePartitionChunks(idx, tmp, bounds, lefts, 1);
+    },
     build: (idx, start, end, gh, out) => buildHistogramRange(input, idx, start, end, gh, out, 0, input.features),
     step: (job, res) => runStepRange(buildHistogramRange, input, search, job, 0, input.features, res, 0),
   };

@@ -188,7 +188,7 @@ function toModelTree(t: GrownTree, mapper: BinMapper, output: number): Tree {
   };
 }
 
-function typed<T extends Float64Array | Uint32Array | Uint8Array>(Ctor: { new (b: ArrayBuffer | SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, n: number, backend?: HistogramBackend): T {
+function typed<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(Ctor: { new (b: ArrayBuffer | SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, n: number, backend?: HistogramBackend): T {
   return backend ? new Ctor(backend.alloc(n * Ctor.BYTES_PER_ELEMENT)) : new Ctor(new ArrayBuffer(n * Ctor.BYTES_PER_ELEMENT));
 }
 
@@ -225,7 +225,8 @@ export function trainGbdt(train: GbdtDataset, paramsInput: GbdtParamsInput | Gbd
     shared.set(bins);
     bins = shared;
   }
-  const colBins = bins instanceof Uint8Array ? new Uint8Array(bins.length) : new Uint16Array(bins.length);
+  // Read by the partition, so in the backend's memory as well.
+  const colBins = bins instanceof Uint8Array ? typed(Uint8Array, bins.length, backend) : typed(Uint16Array, bins.length, backend);
   for (let r = 0; r < n; r++) for (let f = 0; f < F; f++) colBins[f * n + r] = bins[r * F + f]!;
   const validBins = valid ? binMatrix(mapper, valid.x, valid.rows) : undefined;
   const nanBin = Int32Array.from(mapper.numBins, (nb) => nb - 1);
@@ -293,6 +294,7 @@ export function trainGbdt(train: GbdtDataset, paramsInput: GbdtParamsInput | Gbd
       monotone,
       n,
       (len) => typed(Float64Array, len, backend),
+      (len) => typed(Uint32Array, len, backend),
     );
 
     for (let it = 0; it < params.numIterations; it++) {

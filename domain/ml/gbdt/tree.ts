@@ -49,7 +49,6 @@ export class TreeGrower {
   private readonly hists: Float64Array[];
   private readonly histSize: number;
   private readonly tmp: Uint32Array;
-  private readonly goLeft: Uint8Array;
   // Per leaf.
   private readonly lStart: Int32Array;
   private readonly lEnd: Int32Array;
@@ -86,13 +85,13 @@ export class TreeGrower {
     private readonly monotone: Int8Array,
     private readonly rows: number,
     allocHist: (n: number) => Float64Array,
+    allocRows: (n: number) => Uint32Array,
   ) {
     const L = p.numLeaves;
     this.histSize = mapper.totalBins * 2;
     // A histogram per leaf that may still split, plus one in flight.
     this.hists = Array.from({ length: L + 1 }, () => allocHist(this.histSize));
-    this.tmp = new Uint32Array(rows);
-    this.goLeft = new Uint8Array(65536);
+    this.tmp = allocRows(rows);
     this.lStart = new Int32Array(L);
     this.lEnd = new Int32Array(L);
     this.lG = new Float64Array(L);
@@ -239,27 +238,10 @@ export class TreeGrower {
       else t.right[parent] = node;
     }
 
-    // Stable in-place partition: left rows compacted forwards, right rows via tmp.
+    // Stable partition: left rows then right rows, in the leaf's slice.
     const start = this.lStart[l]!;
     const end = this.lEnd[l]!;
-    const nanBin = this.mapper.numBins[f]! - 1;
-    const col = this.colBins.subarray(f * this.rows, (f + 1) * this.rows);
-    const tmp = this.tmp;
-    // Side of every bin in a table and both writes unconditional: the left/right branch is a coin
-    // flip the CPU cannot predict (this loop took about 2x longer with it).
-    const goLeft = this.goLeft;
-    for (let b = 0; b <= nanBin; b++) goLeft[b] = b === nanBin ? dl : b <= thr ? 1 : 0;
-    let w = start;
-    let nr = 0;
-    for (let i = start; i < end; i++) {
-      const row = idx[i]!;
-      const g = goLeft[col[row]!]!;
-      idx[w] = row;
-      tmp[nr] = row;
-      w += g;
-      nr += 1 - g;
-    }
-    for (let i = 0; i < nr; i++) idx[w + i] = tmp[i]!;
+    const w = this.builder.partition(idx, start, end, this.tmp, this.colBins, f * this.rows, thr, this.mapper.numBins[f]! - 1, dl);
 
     const G = this.lG[l]!;
     const H = this.lH[l]!;
