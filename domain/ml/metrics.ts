@@ -144,9 +144,9 @@ export function calibrationTable(proba: ArrayLike<number>, y: ArrayLike<number>,
       const p = proba[r * K + k]!;
       if (!(p >= 0 && p <= 1)) throw new RangeError(`calibrationTable: proba[${r * K + k}] must be in [0, 1], got ${p}`);
       const b = Math.min(bins - 1, Math.floor(p * bins));
-      count[b]++;
-      sumP[b] += p;
-      if (k === c) hits[b]++;
+      count[b] = count[b]! + 1;
+      sumP[b] = sumP[b]! + p;
+      if (k === c) hits[b] = hits[b]! + 1;
     }
   }
   return Array.from(count, (n, b) => ({
@@ -201,15 +201,16 @@ function groupRows(name: string, values: ArrayLike<number>, groups: ArrayLike<nu
   }
   const G = id.size;
   const start = new Int32Array(G + 1);
-  for (let r = 0; r < n; r++) start[groupOf[r]! + 1]++;
-  for (let g = 0; g < G; g++) start[g + 1] += start[g]!;
+  for (let r = 0; r < n; r++) start[groupOf[r]! + 1] = start[groupOf[r]! + 1]! + 1;
+  for (let g = 0; g < G; g++) start[g + 1] = start[g + 1]! + start[g]!;
   const fill = start.slice(0, G);
   const order = new Int32Array(n);
   const sum = new Float64Array(G);
   for (let r = 0; r < n; r++) {
     const g = groupOf[r]!;
-    order[fill[g]!++] = r;
-    sum[g] += values[r]!;
+    order[fill[g]!] = r;
+    fill[g] = fill[g]! + 1;
+    sum[g] = sum[g]! + values[r]!;
   }
   return { order, start, sum };
 }
