@@ -68,7 +68,7 @@ const u32 = buffers.map((b) => new Uint32Array(b, 0, Math.floor(b.byteLength / 4
 const u8 = buffers.map((b) => new Uint8Array(b));
 const u16 = buffers.map((b) => new Uint16Array(b, 0, Math.floor(b.byteLength / 2)));
 const bins = input.binsKind === 'u8' ? new Uint8Array(input.bins) : new Uint16Array(input.bins);
-const inp = { bins, features: input.features, offset: new Int32Array(input.offset), totalBins: input.totalBins, stride256: input.stride256 };
+const inp = { bins, features: input.features, offset: new Int32Array(input.offset), totalBins: input.totalBins, stride256: input.stride256, numBins: new Int32Array(input.numBins) };
 const sinp = { ...search, numBins: new Int32Array(search.numBins), offset: new Int32Array(search.offset), monotone: new Int8Array(search.monotone) };
 const job = { idx: u32[0], start: 0, end: 0, gh: f64[0], out: f64[0], parent: null, searches: 0, hists: [null, null], stats: floats.subarray(${STATS_AT}, ${RES_AT}), featureMask: u8[0] };
 Atomics.store(ctrl, ${READY}, 1);
@@ -176,7 +176,7 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
                 offset: Int32Array.from(search.offset).buffer,
                 monotone: Int8Array.from(search.monotone).buffer,
               },
-              input: { bins: input.bins.buffer, binsKind: input.bins instanceof Uint8Array ? 'u8' : 'u16', features: F, offset: Int32Array.from(input.offset).buffer, totalBins: input.totalBins, stride256: input.stride256 },
+              input: { bins: input.bins.buffer, binsKind: input.bins instanceof Uint8Array ? 'u8' : 'u16', features: F, offset: Int32Array.from(input.offset).buffer, totalBins: input.totalBins, stride256: input.stride256, numBins: Int32Array.from(input.numBins).buffer },
             },
           });
           // Seen only once the calling thread is free again; the FAILED flag stops the build at once.

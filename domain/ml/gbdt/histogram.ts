@@ -18,6 +18,8 @@ export interface HistogramInput {
   totalBins: number;
   /** offset[f] === f << 8 for every feature. */
   stride256: boolean;
+  /** Per feature: its bins in use (value bins + NaN); with stride256 the rest of its 256 slots stay unused. */
+  numBins: Int32Array;
 }
 
 export interface HistogramBuilder {
@@ -65,7 +67,11 @@ export function buildHistogramRange(
   const { bins, features: F, offset } = input;
   const lo = offset[f0]! * 2;
   const hi = f1 >= F ? input.totalBins * 2 : offset[f1]! * 2;
-  out.fill(0, lo, hi);
+  if (input.stride256) {
+    // Only the slots in use: the split search and the subtraction never read the others.
+    const numBins = input.numBins;
+    for (let f = f0; f < f1; f++) out.fill(0, f << 9, (f << 9) + numBins[f]! * 2);
+  } else out.fill(0, lo, hi);
   // Unrolled by four features: the loop overhead and bounds checks, not memory, bound this kernel
   // (about 1.5x faster than the plain loop in V8 on 100k x 40).
   const f4 = f0 + ((f1 - f0) & ~3);

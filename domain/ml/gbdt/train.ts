@@ -265,7 +265,7 @@ export function trainGbdt(train: GbdtDataset, paramsInput: GbdtParamsInput | Gbd
   let bestLoss = Infinity;
   let bestThresholds = obj.thresholds?.();
   try {
-    const histInput = { bins, features: F, offset: mapper.offset, totalBins: mapper.totalBins, stride256: mapper.stride256 };
+    const histInput = { bins, features: F, offset: mapper.offset, totalBins: mapper.totalBins, stride256: mapper.stride256, numBins: mapper.numBins };
     const searchInput: SplitSearchInput = {
       features: F,
       numBins: mapper.numBins,
