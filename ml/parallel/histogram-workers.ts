@@ -78,7 +78,12 @@ for (;;) {
   // Spin a little before sleeping: the next job usually comes within the grower's partition
   // (well under a millisecond), and a futex wake-up costs tens of microseconds per job.
   for (let i = 0; i < ${SPIN} && Atomics.load(ctrl, ${SEQ}) === seen; i++);
-  Atomics.wait(ctrl, ${SEQ}, seen);
+  // Wait until the sequence number really moves: a wake-up alone is no new job. The calling thread
+  // stores the number, then notifies; if it is descheduled in between, this thread can see the
+  // number, run the job, come back here, and only then receive that notify. Running the job twice
+  // would subtract a parent histogram twice or partition a slice already partitioned (a wrong model,
+  // seen once in 30 runs on a loaded machine before this loop).
+  while (Atomics.load(ctrl, ${SEQ}) === seen) Atomics.wait(ctrl, ${SEQ}, seen);
   seen = Atomics.load(ctrl, ${SEQ});
   if (seen < 0) break;
   try {
