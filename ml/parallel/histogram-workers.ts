@@ -1,15 +1,19 @@
 /**
- * Histograms over worker threads for the GBDT trainer (domain/ml/gbdt's HistogramBackend hook):
- * the features are split into one range per thread; the calling thread builds the first range and
- * each worker one other, all reading the same bins, gradients and row indices from
- * SharedArrayBuffers and writing disjoint parts of the same histogram.
+ * Worker threads for the GBDT trainer (domain/ml/gbdt's HistogramBackend hook). The features are
+ * split into one range per thread; for every grower step (split-search.ts: the smaller child's
+ * histogram, the larger one's by subtraction, the split search of both) the calling thread runs
+ * the first range and each worker one other, all reading the same bins, gradients, row indices and
+ * histograms from SharedArrayBuffers and writing disjoint parts. The calling thread then merges the
+ * best splits in feature order, so the model is bit-identical to the single-thread one. The row
+ * partition of large leaves is split too, by row chunks (partition.ts).
  *
- * Jobs are handed over with Atomics on a small control block (no message per histogram: a
- * postMessage round trip costs more than the histogram of a small leaf). Leaves below
- * `minRowsParallel` rows are built on the calling thread alone.
+ * Jobs are handed over with Atomics on a small control block (no message per job: a postMessage
+ * round trip costs more than the histogram of a small leaf), with a short poll before sleeping.
+ * Steps of small leaves whose split search is small too, and partitions of small leaves, run on the
+ * calling thread alone.
  *
- * The worker runs the kernel's own source (`buildHistogramRange.toString()`, an eval worker), so
- * the threads execute exactly the single-thread code and need no TypeScript loader.
+ * The workers run the kernels' own source (Function.prototype.toString, an eval worker), so the
+ * threads execute exactly the single-thread code and need no TypeScript loader.
  */
 import { Worker } from 'node:worker_threads';
 import { buildHistogramRange, type HistogramBackend, type HistogramBuilder, type HistogramInput } from '../../domain/ml/gbdt/histogram';
@@ -46,14 +50,12 @@ const SLOTS = 24;
 const KIND_BUILD = 0;
 const KIND_STEP = 1;
 const KIND_PARTITION = 2;
-// Atomics.load polls before a thread sleeps on a job (or its end): about 0.1-1 ms.
-const SPIN = Number(process.env.WX_GBDT_SPIN ?? 0);
 // Float block per worker: the searched leaves' stats, then the worker's best splits.
 const STATS_AT = 0;
 const RES_AT = 2 * LEAF_STAT_SLOTS;
 const FLOATS = RES_AT + 2 * SPLIT_RESULT_SLOTS;
 
-const workerSource = (kernels: { build: string; search: string; step: string; partition: string }) => `
+const workerSource = (kernels: { build: string; search: string; step: string; partition: string }, spinPolls: number) => `
 const { parentPort, workerData } = require('node:worker_threads');
 const buildHistogramRange = ${kernels.build};
 const searchSplitRange = ${kernels.search};
@@ -77,12 +79,12 @@ let seen = 0;
 for (;;) {
   // Spin a little before sleeping: the next job usually comes within the grower's partition
   // (well under a millisecond), and a futex wake-up costs tens of microseconds per job.
-  for (let i = 0; i < ${SPIN} && Atomics.load(ctrl, ${SEQ}) === seen; i++);
+  for (let i = 0; i < ${spinPolls} && Atomics.load(ctrl, ${SEQ}) === seen; i++);
   // Wait until the sequence number really moves: a wake-up alone is no new job. The calling thread
   // stores the number, then notifies; if it is descheduled in between, this thread can see the
   // number, run the job, come back here, and only then receive that notify. Running the job twice
-  // would subtract a parent histogram twice or partition a slice already partitioned (a wrong model,
-  // seen once in 30 runs on a loaded machine before this loop).
+  // would subtract a parent histogram twice or partition a slice already partitioned (a wrong
+  // model, seen once on a loaded machine before this loop).
   while (Atomics.load(ctrl, ${SEQ}) === seen) Atomics.wait(ctrl, ${SEQ}, seen);
   seen = Atomics.load(ctrl, ${SEQ});
   if (seen < 0) break;
@@ -127,13 +129,23 @@ export interface WorkerHistogramOptions {
   minSearchBinsParallel?: number;
   /** Splits of leaves with fewer rows are partitioned on the calling thread only. */
   minRowsPartitionParallel?: number;
+  /**
+   * Atomics.load polls a thread makes before it sleeps on the next job (workers) or on the
+   * workers' end (calling thread): a futex round trip cost about 130 us on the 2-core VM, 10 us
+   * with polling, and most jobs follow each other within tens of microseconds. 0 sleeps at once,
+   * better when other processes want the cores.
+   */
+  spinPolls?: number;
 }
 
 export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramBackend {
   if (!Number.isInteger(opts.threads) || opts.threads < 2) throw new RangeError(`threads: must be an integer >= 2, got ${opts.threads}`);
-  const minRows = opts.minRowsParallel ?? Number(process.env.WX_GBDT_MINROWS ?? 4096);
-  const minRowsPartition = opts.minRowsPartitionParallel ?? Number(process.env.WX_GBDT_MINPART ?? 16384);
-  const minSearchBins = opts.minSearchBinsParallel ?? Number(process.env.WX_GBDT_MINSEARCH ?? 8192);
+  const minRows = opts.minRowsParallel ?? 4096;
+  const minRowsPartition = opts.minRowsPartitionParallel ?? 16384;
+  const minSearchBins = opts.minSearchBinsParallel ?? 8192;
+  const spinPolls = opts.spinPolls ?? 5000;
+  // Written into the worker's source: a plain integer only.
+  if (!Number.isInteger(spinPolls) || spinPolls < 0) throw new RangeError(`spinPolls: must be an integer >= 0, got ${spinPolls}`);
   const shared: SharedArrayBuffer[] = [];
   const workers: Worker[] = [];
   let lastError: string | undefined;
@@ -165,7 +177,7 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
           ctrls.push(ctrl);
           const fl = new Float64Array(new SharedArrayBuffer(FLOATS * 8));
           floats.push(fl);
-          const worker = new Worker(workerSource({ build: buildHistogramRange.toString(), search: searchSplitRange.toString(), step: runStepRange.toString(), partition: partitionRange.toString() }), {
+          const worker = new Worker(workerSource({ build: buildHistogramRange.toString(), search: searchSplitRange.toString(), step: runStepRange.toString(), partition: partitionRange.toString() }, spinPolls), {
             eval: true,
             workerData: {
               ctrl: ctrl.buffer,
@@ -207,7 +219,7 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
       let seq = 0;
       const waitAll = () => {
         for (const c of ctrls) {
-          for (let i = 0; i < SPIN && Atomics.load(c, DONE) !== seq; i++);
+          for (let i = 0; i < spinPolls && Atomics.load(c, DONE) !== seq; i++);
           while (Atomics.load(c, DONE) !== seq) Atomics.wait(c, DONE, seq - 1, 1000);
           if (Atomics.load(c, FAILED) === 1) throw new Error(`histogram worker failed${lastError ? `: ${lastError}` : ''}`);
         }
