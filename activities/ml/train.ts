@@ -14,9 +14,11 @@ import { join, relative } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import { BRACKETS, dateOfDayNumber, dayNumberOf } from '../../domain/features';
+import { BRACKETS, type Dataset } from '../../domain/features';
 import { bracketMatrix, marketBrackets, predictBrackets, usableRows } from '../../domain/ml/bracket-model';
-import { pairedDayBootstrap, perRowLogLoss, scores, splitAt, splitByDay, type Scores } from '../../domain/ml/evaluation';
+import { forecastNormalProba, fitForecastNormal, normalBracketMass } from '../../domain/ml/baselines';
+import { accuracy, brierScore, logLoss, pairedBootstrapDiff, perRowLogLoss, rankedProbabilityScore } from '../../domain/ml/metrics';
+import { timeHoldout } from '../../domain/ml/splits';
 import { gbdtParamsSchema } from '../../domain/ml/gbdt/params';
 import { readDatasetFile } from '../../ml/dataset-cache';
 import { writeModelFiles } from '../../ml/model-files';
@@ -60,10 +62,48 @@ export interface TrainCityResult {
   testRows: number;
   testFrom: string;
   model: Scores;
+  /** Baselines on the very same rows: the market-implied distribution (normalised mids), a forecast-only
+   *  normal (bias and spread fitted on the training rows), climatology (earlier years' highs). */
   market: Scores;
+  forecastNormal: Scores;
+  climatology: Scores;
   /** Model minus market log loss per row, mean and 95% interval over days resampled. */
   logLossDiff: { estimate: number; lo: number; hi: number };
   trees: number;
+}
+
+export interface Scores {
+  logLoss: number;
+  rps: number;
+  brier: number;
+  accuracy: number;
+}
+
+const scores = (p: ArrayLike<number>, y: ArrayLike<number>): Scores => ({
+  logLoss: logLoss(p, y, BRACKETS),
+  rps: rankedProbabilityScore(p, y, BRACKETS),
+  brier: brierScore(p, y, BRACKETS),
+  accuracy: accuracy(p, y, BRACKETS),
+});
+
+/** Test rows of `rows` split by day (a day never on both sides): from `testFrom` on, else the last fraction of days. */
+function splitRows(d: Dataset, rows: Int32Array, testFraction: number, testFrom?: string): { train: Int32Array; test: Int32Array; testFrom: string } {
+  const days = Array.from(rows, (r) => d.date[r]!);
+  const split = testFrom ? timeHoldout(days, { trainBefore: testFrom }) : timeHoldout(days, { testFraction });
+  const pick = (ix: Int32Array) => Int32Array.from(ix, (i) => rows[i]!);
+  return { train: pick(split.train.rows), test: pick(split.test.rows), testFrom: split.test.days[0]! };
+}
+
+/** N(clim.mean, clim.sd) over each row's ladder; uniform where the dataset has no earlier years. */
+function climatologyRows(d: Dataset, rows: Int32Array): Float64Array {
+  const out = new Float64Array(rows.length * BRACKETS);
+  const mean = d.features.column('clim.mean');
+  const sd = d.features.column('clim.sd');
+  rows.forEach((r, i) => {
+    if (Number.isFinite(mean[r]!) && sd[r]! > 0) normalBracketMass(d.events[d.event[r]!]!.brackets, mean[r]!, sd[r]!, out, i * BRACKETS);
+    else out.fill(1 / BRACKETS, i * BRACKETS, (i + 1) * BRACKETS);
+  });
+  return out;
 }
 
 const invalid = (message: string) => ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message });
@@ -94,9 +134,15 @@ export function createTrainActivities(deps: ActivityDeps) {
       const rows = usableRows(d, true);
       const days = new Set(Array.from(rows, (r) => d.date[r]!));
       if (days.size < 10) throw invalid(`train ${input.city}: ${days.size} settled days with market quotes in ${input.datasetPath}; at least 10 are needed`);
-      const { train, test, firstTestDay } = input.testFrom ? splitAt(rows, d.date, dayNumberOf(input.testFrom)) : splitByDay(rows, d.date, input.testFraction);
-      if (train.length === 0 || test.length === 0) throw invalid(`train ${input.city}: the split leaves ${train.length ? 'no test' : 'no training'} rows (testFrom ${input.testFrom ?? '-'})`);
-      const inner = splitByDay(train, d.date, 0.2);
+      let split;
+      try {
+        split = splitRows(d, rows, input.testFraction, input.testFrom);
+      } catch (err) {
+        if (err instanceof RangeError) throw invalid(`train ${input.city}: ${err.message}`);
+        throw err;
+      }
+      const { train, test } = split;
+      const inner = splitRows(d, train, 0.2);
 
       heartbeat('fit');
       const gbdt = params.data;
@@ -109,7 +155,12 @@ export function createTrainActivities(deps: ActivityDeps) {
       const y = Float64Array.from(test, (r) => d.yBracket[r]!);
       const pModel = predictBrackets(final.model, d, test);
       const pMarket = marketBrackets(d, test);
-      const diff = pairedDayBootstrap(perRowLogLoss(pModel, y, BRACKETS), perRowLogLoss(pMarket, y, BRACKETS), Array.from(test, (r) => d.date[r]!));
+      const diff = pairedBootstrapDiff(perRowLogLoss(pModel, y, BRACKETS), perRowLogLoss(pMarket, y, BRACKETS), Array.from(test, (r) => d.date[r]!), { reps: 2000, seed: 1 });
+      const fcCol = d.features.column('fc.mean');
+      const fit = fitForecastNormal(fcCol, d.yHigh, { rows: train });
+      const ladders = Array.from(test, (r) => d.events[d.event[r]!]!.brackets);
+      const pClim = climatologyRows(d, test);
+      const pForecast = forecastNormalProba(Float64Array.from(test, (r) => fcCol[r]!), ladders, fit, pClim).proba;
 
       const version = `b-${createHash('sha256').update(`${d.inputHash}|${JSON.stringify(gbdt)}|${input.testFrom ?? input.testFraction}`).digest('hex').slice(0, 12)}`;
       const artifactDir = join(deps.config.dataDir, 'models', input.city, version);
@@ -121,9 +172,11 @@ export function createTrainActivities(deps: ActivityDeps) {
         trainDays: new Set(Array.from(train, (r) => d.date[r]!)).size,
         testDays: new Set(Array.from(test, (r) => d.date[r]!)).size,
         testRows: test.length,
-        testFrom: dateOfDayNumber(firstTestDay),
-        model: scores(pModel, y, BRACKETS),
-        market: scores(pMarket, y, BRACKETS),
+        testFrom: split.testFrom,
+        model: scores(pModel, y),
+        market: scores(pMarket, y),
+        forecastNormal: scores(pForecast, y),
+        climatology: scores(pClim, y),
         logLossDiff: { estimate: diff.estimate, lo: diff.lo, hi: diff.hi },
         trees: final.model.trees.length,
       };

@@ -34,10 +34,10 @@ export type TrainArgs = z.infer<typeof TrainArgsSchema>;
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '-');
 
 export function renderTrainTable(results: TrainCityResult[]): string[] {
-  const lines = ['city           test days  rows   model LL  market LL  model-market [95% by day]    RPS model/market  version'];
+  const lines = ['city           test days  rows   model LL  market LL  fc-normal  climatology  model-market [95% by day]    RPS model/market  version'];
   for (const r of results) {
     lines.push(
-      `${r.city.padEnd(14)} ${String(r.testDays).padStart(9)}  ${String(r.testRows).padStart(5)}  ${f4(r.model.logLoss).padStart(8)}  ${f4(r.market.logLoss).padStart(9)}  ${`${r.logLossDiff.estimate >= 0 ? '+' : ''}${f4(r.logLossDiff.estimate)} [${f4(r.logLossDiff.lo)}, ${f4(r.logLossDiff.hi)}]`.padEnd(29)} ${f4(r.model.rps)}/${f4(r.market.rps)}  ${r.version}`,
+      `${r.city.padEnd(14)} ${String(r.testDays).padStart(9)}  ${String(r.testRows).padStart(5)}  ${f4(r.model.logLoss).padStart(8)}  ${f4(r.market.logLoss).padStart(9)}  ${f4(r.forecastNormal.logLoss).padStart(9)}  ${f4(r.climatology.logLoss).padStart(11)}  ${`${r.logLossDiff.estimate >= 0 ? '+' : ''}${f4(r.logLossDiff.estimate)} [${f4(r.logLossDiff.lo)}, ${f4(r.logLossDiff.hi)}]`.padEnd(29)} ${f4(r.model.rps)}/${f4(r.market.rps)}  ${r.version}`,
     );
   }
   return lines;

@@ -1,85 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Bracket } from '../brackets';
-import { climateDayWindowUtc } from '../climate-day';
 import { buildDataset, dayNumberOf } from './build';
 import { FeatureFrame } from './frame';
-import type { DatasetInput, QuoteColumns } from './inputs';
+import { CLOSE, DATE, DAY_START, fixtureInput, H, ladder, OPEN } from './test-fixture';
 import { assertNoLeak, findLeaks, LeakageError } from './leakage';
 import { impliedDistribution, quoteMid } from './market';
 
-const H = 3_600_000;
-const DATE = '2025-03-06';
-const DAY_START = climateDayWindowUtc('chicago', DATE).start.toMillis(); // 06:00Z
-const OPEN = Date.parse('2025-03-05T15:00:00Z');
-const CLOSE = DAY_START + 24 * H;
-
-function ladder(f0: number): Bracket[] {
-  const t = (s: string) => `KXHIGHCHI-25MAR06-${s}`;
-  return [
-    { ticker: t(`T${f0}`), strikeType: 'less', cap: f0 },
-    ...[0, 1, 2, 3].map((k): Bracket => ({ ticker: t(`B${f0 + 2 * k + 0.5}`), strikeType: 'between', floor: f0 + 2 * k, cap: f0 + 2 * k + 1 })),
-    { ticker: t(`T${f0 + 7}`), strikeType: 'greater', floor: f0 + 7 },
-  ];
-}
-
-const cols = (rows: number[][]): QuoteColumns => ({
-  endMs: Float64Array.from(rows, (r) => r[0]!),
-  bid: Float64Array.from(rows, (r) => r[1]!),
-  ask: Float64Array.from(rows, (r) => r[2]!),
-  volume: Float64Array.from(rows, (r) => r[3]!),
-});
-
-/** One event: a forecast published late (after several snapshots), observations through the day, a few quotes. */
-function input(): DatasetInput {
-  const brackets = ladder(33);
-  const obsTimes = Array.from({ length: 48 * 12 }, (_, i) => OPEN - 6 * H + i * 5 * 60_000);
-  const temp = (t: number) => 30 + 10 * Math.max(0, Math.sin(((t - DAY_START) / (24 * H)) * Math.PI));
-  return {
-    city: 'chicago',
-    events: [{ eventTicker: 'KXHIGHCHI-25MAR06', date: DATE, openMs: OPEN, closeMs: CLOSE, brackets, winner: 3 }],
-    settlements: [
-      { date: '2024-03-06', highF: 41, availableAt: Date.parse('2024-03-07T15:00:00Z') },
-      { date: '2023-03-08', highF: 45, availableAt: Date.parse('2023-03-09T15:00:00Z') },
-      { date: '2025-03-04', highF: 35, availableAt: Date.parse('2025-03-05T14:00:00Z') },
-      // Published after the open: unknown at the open, known at later snapshots.
-      { date: '2025-03-05', highF: 37, availableAt: Date.parse('2025-03-06T14:00:00Z') },
-      // The event's own settlement: a target, never a feature.
-      { date: DATE, highF: 38, availableAt: Date.parse('2025-03-07T15:00:00Z') },
-    ],
-    dailyForecasts: [
-      { source: 'iem-mos', model: 'gfs', targetDate: DATE, basisMs: OPEN - 12 * H, leadDays: 1, highF: 36, availableAt: OPEN - 7 * H },
-      // A newer run that became known 5 h after the open.
-      { source: 'iem-mos', model: 'gfs', targetDate: DATE, basisMs: OPEN, leadDays: 1, highF: 39, availableAt: OPEN + 5 * H },
-    ],
-    hourlyRuns: [
-      {
-        source: 'open-meteo',
-        model: 'best_match',
-        basisMs: OPEN - 15 * H,
-        validMs: Float64Array.from({ length: 24 }, (_, i) => DAY_START + i * H),
-        tempF: Float64Array.from({ length: 24 }, (_, i) => 30 + i / 2),
-        // The later hours of the day come from a later run: known only from the open + 2 h.
-        availableAt: Float64Array.from({ length: 24 }, (_, i) => (i < 20 ? OPEN - 1 * H : OPEN + 2 * H)),
-      },
-    ],
-    observations: {
-      observedMs: Float64Array.from(obsTimes),
-      availableAt: Float64Array.from(obsTimes, (t) => t + 15 * 60_000),
-      tempF: Float64Array.from(obsTimes, temp),
-    },
-    quotes: new Map(
-      brackets.map((b, j) => [
-        b.ticker,
-        cols([
-          [OPEN + 60_000, [2, 10, 30, 35, 15, 0][j]!, [6, 14, 36, 40, 20, 4][j]!, 10],
-          [OPEN + 3 * H, [1, 8, 25, 40, 20, 0][j]!, [4, 12, 30, 45, 24, 5][j]!, 5],
-        ]),
-      ]),
-    ),
-  };
-}
-
-const build = () => buildDataset(input(), { city: 'chicago', from: DATE, to: DATE, stepMinutes: 60 });
+const build = () => buildDataset(fixtureInput(), { city: 'chicago', from: DATE, to: DATE, stepMinutes: 60 });
 
 describe('dataset builder (market clock, as-of features)', () => {
   it('has one row per hour from the open to the close, with targets from the market result and the settled high', () => {
@@ -162,14 +88,14 @@ describe('dataset builder (market clock, as-of features)', () => {
       frame.values.get(n)!.set(d.features.values.get(n)!);
       frame.asOf.get(n)!.set(d.features.asOf.get(n)!);
     }
-    const own = input().settlements.find((s) => s.date === DATE)!;
+    const own = fixtureInput().settlements.find((s) => s.date === DATE)!;
     for (let r = 0; r < frame.rows; r++) frame.set('leaky.settled_high', r, own.highF, own.availableAt);
     expect(() => assertNoLeak({ features: frame, snapshotMs: d.snapshotMs })).toThrow(LeakageError);
     expect(() => assertNoLeak({ features: frame, snapshotMs: d.snapshotMs })).toThrow(/feature leaky\.settled_high leaks: row 0/);
   });
 
   it('an as-of join that the old nominal stamps would have leaked: a run stamped at its basis time is not used before it was out', () => {
-    const i = input();
+    const i = fixtureInput();
     // Stamped by the run's nominal time (basis = the open), the newer run would be visible at the open.
     const nominal = { ...i, dailyForecasts: i.dailyForecasts.map((f) => ({ ...f, availableAt: f.basisMs })) };
     const leaky = buildDataset(nominal, { city: 'chicago', from: DATE, to: DATE });
@@ -178,7 +104,7 @@ describe('dataset builder (market clock, as-of features)', () => {
   });
 
   it('skips events without six brackets and rejects bad parameters naming the field', () => {
-    const i = input();
+    const i = fixtureInput();
     const five = { ...i, events: [{ ...i.events[0]!, brackets: i.events[0]!.brackets.slice(0, 5) }] };
     expect(buildDataset(five, { city: 'chicago', from: DATE, to: DATE }).features.rows).toBe(0);
     expect(() => buildDataset(i, { city: 'chicago', from: DATE, to: DATE, stepMinutes: 1 })).toThrow(/stepMinutes/);

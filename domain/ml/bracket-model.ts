@@ -17,6 +17,8 @@ export const BRACKET_FEATURES = [
   'b.p_mkt',
   'b.p_left',
   'b.p_right',
+  'b.p_over_max',
+  'b.rank',
   'b.bid',
   'b.ask',
   'b.spread',
@@ -31,6 +33,7 @@ export const BRACKET_FEATURES = [
   'b.hi_minus_remaining',
   'mkt.sd',
   'mkt.skew',
+  'mkt.entropy',
   'mkt.overround',
   't.hours_to_close',
   't.hours_into_day',
@@ -85,6 +88,10 @@ export function bracketMatrix(d: Dataset, rows: Int32Array, labelled: boolean): 
   rows.forEach((r) => {
     const ev = d.events[d.event[r]!]!;
     const m = mean[r]!;
+    // Shape of the market's distribution: how concentrated it is, and where each bracket ranks in it.
+    const pr = p.map((c) => c[r]!);
+    const pMax = Math.max(...pr);
+    const entropy = pr.reduce((h, x) => (x > 0 ? h - x * Math.log(x) : h), 0);
     for (let j = 0; j < BRACKETS; j++) {
       const b = ev.brackets[j]!;
       const { min, max } = integerRange(b);
@@ -97,6 +104,8 @@ export function bracketMatrix(d: Dataset, rows: Int32Array, labelled: boolean): 
         p[j]![r]!,
         j > 0 ? p[j - 1]![r]! : NaN,
         j < BRACKETS - 1 ? p[j + 1]![r]! : NaN,
+        pr[j]! / pMax,
+        pr.filter((x) => x > pr[j]!).length,
         q(j, 'bid')[r]!,
         q(j, 'ask')[r]!,
         q(j, 'spread')[r]!,
@@ -111,6 +120,7 @@ export function bracketMatrix(d: Dataset, rows: Int32Array, labelled: boolean): 
         diff(hi, rem),
         col('mkt.sd')[r]!,
         col('mkt.skew')[r]!,
+        entropy,
         col('mkt.overround')[r]!,
         col('t.hours_to_close')[r]!,
         col('t.hours_into_day')[r]!,
