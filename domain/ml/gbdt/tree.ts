@@ -4,7 +4,9 @@
  *
  * Rows of each leaf are a contiguous slice of one row-index array, partitioned in place (stable)
  * at every split. Only the smaller child's histogram is built; the larger one is its parent's minus
- * the smaller one's. Gains and leaf outputs follow LightGBM (feature_histogram.hpp): L1 soft
+ * the smaller one's. That histogram, the subtraction and the split search of both children go to
+ * the HistogramBuilder as one step (split-search.ts), and the partition too, so that a threaded
+ * builder can share all of them out. Gains and leaf outputs follow LightGBM (feature_histogram.hpp): L1 soft
  * threshold, L2 in the denominator, split only when the gain exceeds the parent's by more than
  * minGainToSplit. Monotone constraints use LightGBM's "basic" method: a split on a constrained
  * feature is rejected unless its child outputs are ordered, and each child's outputs are then
@@ -245,7 +247,6 @@ export class TreeGrower {
 
     const G = this.lG[l]!;
     const H = this.lH[l]!;
-    const C = this.lC[l]!;
     const lo = this.lLo[l]!;
     const hi = this.lHi[l]!;
     const depth = this.lDepth[l]! + 1;
