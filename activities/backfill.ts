@@ -2,8 +2,9 @@
  * Stage `backfill`: the slice activity. One call = one source for one city over one calendar month at
  * most; it iterates the slice's chunks (schemas/backfill.ts sliceChunks) and for each:
  *   1. fetches every row of the chunk through the API clients (nothing written yet);
- *   2. upserts them all in ONE transaction (db/bulk-upsert.ts), plus rows derived inside it;
- *   3. heartbeats the checkpoint { nextChunk, rows }.
+ *   2. upserts them all in ONE transaction (db/bulk-upsert.ts), plus rows derived inside it, committed
+ *      durably (the pool's sessions never run with synchronous_commit off, db/client.ts);
+ *   3. heartbeats the checkpoint { nextChunk, rows }, only after that commit.
  * A retried attempt (the worker died, the heartbeat timed out) resumes from the last checkpoint in
  * activityInfo().heartbeatDetails; a chunk committed after the last heartbeat reached the server is
  * redone, which changes nothing (upserts). Rows never leave the worker: the result is counts only.
@@ -31,7 +32,7 @@ import { observationsAdapter } from './backfill/observations';
 import { settlementsAdapter } from './backfill/settlements';
 import type { AdapterFactory, BackfillClients } from './backfill/types';
 import { completedSlice, recordCompletedSlice, sliceIsFinal, worldKey } from './backfill/manifest';
-import { inDurableTransaction } from './backfill/durable-commit';
+import { inTransaction } from '../db/transaction';
 
 export const ADAPTERS: Record<BackfillSource, AdapterFactory> = {
   kalshi: kalshiAdapter,
@@ -148,8 +149,9 @@ export function createBackfillActivities({ db, pool: givenPool, log, config }: A
           let rows = 0;
           try {
             const batches = await adapter.fetch(chunk);
-            // Durable before the checkpoint below names it (activities/backfill/durable-commit.ts).
-            rows = await inDurableTransaction(pool, async (client) => {
+            // Durable before the checkpoint below names it: the pool's sessions never run with
+            // synchronous_commit off (db/client.ts).
+            rows = await inTransaction(pool, async (client) => {
               let n = 0;
               for (const b of batches) n += (await bulkUpsert(client, b.table, b.rows as never[], b.opts)).rows;
               if (adapter.afterUpsert) n += await adapter.afterUpsert(client, chunk);

@@ -23,9 +23,22 @@ export interface CreateDbOptions {
 }
 
 /**
+ * Raises the session's synchronous_commit to 'local' when it is off; a stronger setting (on,
+ * remote_write, remote_apply) is left as it is.
+ *
+ * Writers promise durability after COMMIT: a backfill checkpoints a chunk once its transaction commits,
+ * and a retried attempt never fetches that chunk again. A server, role or database running with
+ * `synchronous_commit = off` acknowledges COMMIT before its WAL is flushed, and a PostgreSQL crash then
+ * loses the last acknowledged commits (a whole Kalshi day went missing after a PostgreSQL kill,
+ * tests/robustness/postgres-restart.test.ts). Set once per session when the pool opens it, so every
+ * writer on the pool is covered and no transaction pays a round trip for it.
+ */
+export const DURABLE_SESSION_SQL = `SELECT set_config('synchronous_commit', 'local', false) WHERE current_setting('synchronous_commit') = 'off'`;
+
+/**
  * Opens a pooled connection to `url` (postgres://user:pass@host:port/db). Connections are made
  * lazily, so this never throws for an unreachable server; the first query does. Sessions run with
- * `TimeZone=UTC`.
+ * `TimeZone=UTC` and commit durably (DURABLE_SESSION_SQL; a session it fails on is not handed out).
  */
 export function createDb(url: string, opts: CreateDbOptions = {}): DbHandle {
   const log = opts.log ?? createLogger('db');
@@ -35,6 +48,9 @@ export function createDb(url: string, opts: CreateDbOptions = {}): DbHandle {
     application_name: opts.applicationName ?? 'wx',
     options: '-c TimeZone=UTC',
     connectionTimeoutMillis: 30_000,
+    onConnect: async (client) => {
+      await client.query(DURABLE_SESSION_SQL);
+    },
   });
   pool.on('error', (err) => {
     log.warn({ err: err.message, url: maskUrlCredentials(url) }, 'idle PostgreSQL client error');

@@ -1,8 +1,9 @@
 /**
  * A slice's checkpoint names only chunks whose rows are durably committed, without killing the server:
  *   - on a database whose sessions run with synchronous_commit = off (COMMIT acknowledged before its WAL
- *     is flushed: a PostgreSQL crash then loses it), every chunk's COMMIT still waits for the flush;
- *     this is what lost a whole Kalshi day after a PostgreSQL kill (tests/robustness/postgres-restart);
+ *     is flushed: a PostgreSQL crash then loses it), the pool's sessions (db/client.ts) and so every
+ *     chunk's COMMIT still wait for the flush; this is what lost a whole Kalshi day after a PostgreSQL
+ *     kill (tests/robustness/postgres-restart);
  *   - a chunk whose COMMIT fails (its backend terminated, as when the server goes away) is not
  *     checkpointed, and the next attempt resumes at it and ends with the content of a clean run.
  * Real sandbox over HTTP, the slice activity in a MockActivityEnvironment, real PostgreSQL.
@@ -12,7 +13,6 @@ import pg from 'pg';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDb, type DbHandle } from '../../db/client';
 import { createBackfillActivities } from '../../activities/backfill';
-import { DURABLE_COMMIT_SQL } from '../../activities/backfill/durable-commit';
 import { createLogger } from '../../lib/logger';
 import type { SliceCheckpoint, SliceResult } from '../../schemas/backfill';
 import type { RunningSandbox } from '../../sandbox/server';
@@ -63,8 +63,12 @@ describe('backfill checkpoints name only durably committed chunks', () => {
     beforeEachCommit(handle.pool, async (_client, query) => {
       events.push(`commit with synchronous_commit=${(await query(`SELECT current_setting('synchronous_commit') AS s`)).rows[0].s}`);
     });
-    // New sessions of this database acknowledge commits before flushing them.
-    expect((await handle.pool.query(`SELECT current_setting('synchronous_commit') AS s`)).rows[0].s).toBe('off');
+    // New sessions of this database acknowledge commits before flushing them; the pool's do not.
+    const plain = new pg.Client({ connectionString: url });
+    await plain.connect();
+    expect((await plain.query(`SELECT current_setting('synchronous_commit') AS s`)).rows[0].s).toBe('off');
+    await plain.end();
+    expect((await handle.pool.query(`SELECT current_setting('synchronous_commit') AS s`)).rows[0].s).toBe('local');
 
     const { config } = testConfig(sandbox.port);
     const { backfillSlice } = createBackfillActivities({ db: handle.db, pool: handle.pool, log, config });
@@ -88,16 +92,12 @@ describe('backfill checkpoints name only durably committed chunks', () => {
   }, 60_000);
 
   it('leaves a stronger synchronous_commit as it is', async () => {
-    const client = new pg.Client({ connectionString: (await database()).url, options: '-c synchronous_commit=remote_apply' });
-    await client.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(DURABLE_COMMIT_SQL);
-      expect((await client.query(`SELECT current_setting('synchronous_commit') AS s`)).rows[0].s).toBe('remote_apply');
-      await client.query('ROLLBACK');
-    } finally {
-      await client.end();
-    }
+    const { url, handle } = await database();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET synchronous_commit = remote_apply`);
+    await admin.end();
+    expect((await handle.pool.query(`SELECT current_setting('synchronous_commit') AS s`)).rows[0].s).toBe('remote_apply');
   }, 30_000);
 
   it('does not checkpoint a chunk whose COMMIT fails, and the next attempt resumes at it with the content of a clean run', async () => {

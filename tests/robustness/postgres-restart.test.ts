@@ -96,7 +96,7 @@ describe('a worker process while PostgreSQL is killed and restarted', () => {
   // The server runs with synchronous_commit = off (as the suite's clusters do) and is killed as soon as
   // the first chunk is committed: a checkpoint that named an acknowledged but unflushed commit lost
   // that whole Kalshi day (found here: 6,985 trades against 7,700). Chunks now commit durably
-  // (activities/backfill/durable-commit.ts; tests/backfill/durable-checkpoint.test.ts).
+  // (db/client.ts raises synchronous_commit for the pool's sessions; tests/backfill/durable-checkpoint.test.ts).
   it('keeps the worker process up and ends with the uninterrupted content', async () => {
     server = await startServer();
     await migrateDatabase(server.url, log);
