@@ -68,7 +68,19 @@ export async function serveConfiguredWorld(world: WorldSettings, range: SandboxR
   const loaded = await loadWorld({ kind: world.kind, seed: world.seed, dir: world.dir, inefficiency: world.inefficiency, cities: world.cities, dates: { from, to } });
   try {
     const running = await startSandbox({ port: opts.port, world: loaded, routes: ALL_ROUTES, faults: opts.faults });
-    return { url: running.url, port: running.port, close: () => running.close() };
+    // The world's work ahead of the requests for the dates asked (answers are the same without it).
+    const preparing = new AbortController();
+    loaded.prepare?.(range, preparing.signal).catch((err: unknown) => {
+      process.emitWarning(`sandbox: preparing the world ahead of requests failed (requests compute it themselves): ${err instanceof Error ? err.message : String(err)}`);
+    });
+    return {
+      url: running.url,
+      port: running.port,
+      close: () => {
+        preparing.abort();
+        return running.close();
+      },
+    };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new RuntimeInputError(`WX_SANDBOX_PORT=${opts.port}: the sandbox's port on 127.0.0.1 is in use (another wx start or wx sandbox?); choose a free port`);

@@ -104,4 +104,11 @@ export interface World {
    * rather than an empty book, which would say that nobody was quoting.
    */
   orderbook(marketTicker: string, at?: Date): OrderbookSnapshot | undefined;
+
+  /**
+   * Work the world can do before anyone asks, for the dates a client is about to fetch (a generated
+   * world simulates their markets): in small steps, each after the requests already waiting, until done
+   * or `signal` aborts. Answers are the same with or without it; only their latency changes.
+   */
+  prepare?(dates: DateRange, signal: AbortSignal): Promise<void>;
 }

@@ -281,6 +281,21 @@ export class GeneratedWorld implements World {
     return this.sims.get(`${city}|${date}`, () => simulate(this.model(city), this.spec(city, date), this.inefficiency, this.cal, this.seed));
   }
 
+  /**
+   * Simulates the markets of `dates` (every city) one event at a time, yielding to the event loop
+   * between events: a backfill's first requests list a month of events of every city, which simulates
+   * them all (seconds of this thread) while every source waits behind those requests.
+   */
+  async prepare(dates: DateRange, signal: AbortSignal): Promise<void> {
+    for (const city of this.cities) {
+      for (const date of this.datesIn(dates)) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (signal.aborted) return;
+        this.eventRows(city, date);
+      }
+    }
+  }
+
   events(filter: { seriesTicker?: string; city?: CityId; dates?: DateRange } = {}): Array<{ event: EventRow; markets: MarketRow[] }> {
     let cities = [...this.cities];
     if (filter.seriesTicker) {
