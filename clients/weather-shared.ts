@@ -49,6 +49,13 @@ export function cityNear(lat: number, lon: number, toleranceDeg = 0.05): City | 
 // ── dates ───────────────────────────────────────────────────────────────────────────────────────
 
 export function addDays(date: string, days: number): string {
+  // Calendar dates in UTC are plain day arithmetic; luxon only for other ISO forms (it was a visible
+  // cost of the sandbox's routes, which step through dates).
+  if (/^\d{4}-\d{2}-\d{2}$/.test(date) && Number.isInteger(days)) {
+    const ms = Date.parse(`${date}T00:00:00Z`);
+    // Date.parse rolls 2025-02-30 over to March: such a date takes luxon's path (invalid there).
+    if (Number.isFinite(ms) && new Date(ms).toISOString().startsWith(date)) return new Date(ms + days * 86_400_000).toISOString().slice(0, 10);
+  }
   return DateTime.fromISO(date, { zone: 'utc' }).plus({ days }).toISODate()!;
 }
 
@@ -73,10 +80,21 @@ export function localDateOf(cityId: CityId, instant: Date): string {
   return DateTime.fromJSDate(instant, { zone: getCity(cityId).timeZone }).toISODate()!;
 }
 
-/** Start (inclusive) and end (exclusive) of a civil local date, as UTC instants. */
+/** (city, date) -> [start, end) in epoch ms: luxon's zone arithmetic was a visible cost of the sandbox's hot routes. */
+const civilDayWindows = new Map<string, readonly [number, number]>();
+
+/** Start (inclusive) and end (exclusive) of a civil local date, as UTC instants (fresh Date objects). */
 export function civilDayWindow(cityId: CityId, date: string): { from: Date; to: Date } {
-  const start = DateTime.fromISO(date, { zone: getCity(cityId).timeZone }).startOf('day');
-  return { from: start.toJSDate(), to: start.plus({ days: 1 }).toJSDate() };
+  const key = `${cityId}|${date}`;
+  let ms = civilDayWindows.get(key);
+  if (!ms) {
+    const start = DateTime.fromISO(date, { zone: getCity(cityId).timeZone }).startOf('day');
+    ms = [start.toMillis(), start.plus({ days: 1 }).toMillis()];
+    // A bounded memo: a long range cannot grow it without limit.
+    if (civilDayWindows.size >= 50_000) civilDayWindows.clear();
+    civilDayWindows.set(key, ms);
+  }
+  return { from: new Date(ms[0]), to: new Date(ms[1]) };
 }
 
 export function isIsoDate(s: unknown): s is string {

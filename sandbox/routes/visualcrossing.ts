@@ -40,8 +40,31 @@ const min = (xs: number[]) => (xs.length > 0 ? Math.min(...xs) : null);
 const vals = (rows: Served<ObservationRow>[], pick: (o: Served<ObservationRow>) => number | null | undefined) =>
   rows.map(pick).filter((v): v is number => typeof v === 'number');
 
+const HOUR_MS = 3_600_000;
+/** `${zone}|${UTC hour}` -> the zone's UTC offset (minutes), for hours without a transition inside. */
+const hourOffsets = new Map<string, number>();
+
+/** The zone's UTC offset at `ms`; luxon once per zone and UTC hour (it was a visible cost of hourly payloads). */
+function offsetMinutes(zone: string, ms: number): number {
+  const hour = Math.floor(ms / HOUR_MS);
+  const key = `${zone}|${hour}`;
+  let offset = hourOffsets.get(key);
+  if (offset === undefined) {
+    const first = DateTime.fromMillis(hour * HOUR_MS, { zone }).offset;
+    const last = DateTime.fromMillis(hour * HOUR_MS + HOUR_MS - 1, { zone }).offset;
+    if (first !== last) return DateTime.fromMillis(ms, { zone }).offset; // a transition within this hour
+    if (hourOffsets.size >= 100_000) hourOffsets.clear();
+    hourOffsets.set(key, (offset = first));
+  }
+  return offset;
+}
+
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** HH:mm:ss of `t` on the city's wall clock. */
 function localClock(city: City, t: Date): string {
-  return DateTime.fromJSDate(t, { zone: city.timeZone }).toFormat('HH:mm:ss');
+  const local = new Date(t.getTime() + offsetMinutes(city.timeZone, t.getTime()) * 60_000);
+  return `${two(local.getUTCHours())}:${two(local.getUTCMinutes())}:${two(local.getUTCSeconds())}`;
 }
 
 function dayEpoch(city: City, date: string): number {
