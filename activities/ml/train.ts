@@ -36,6 +36,7 @@ export const DEFAULT_BRACKET_PARAMS = {
   learningRate: 0.02,
   numLeaves: 4,
   minDataInLeaf: 200,
+  featureFraction: 0.7,
   earlyStoppingRounds: 100,
   seed: 7,
   numThreads: 2,
