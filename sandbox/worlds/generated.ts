@@ -70,6 +70,9 @@ export function tenthsCFor(f: number): number {
   return base;
 }
 
+/** Market simulations kept (events); see the constructor. */
+const SIMULATION_CACHE_EVENTS = 384;
+
 export class GeneratedWorld implements World {
   readonly kind = 'generated' as const;
   readonly description: string;
@@ -101,7 +104,7 @@ export class GeneratedWorld implements World {
     // ~100 KB per event (~40 MB at most): two months of six cities. A backfill lists a month's events of
     // every city (which simulates them) before it asks for their candles and trades; with room for a
     // few weeks only, most were simulated again (the sandbox's largest cost in bench/backfill.ts).
-    this.sims = new Lru(384);
+    this.sims = new Lru(SIMULATION_CACHE_EVENTS);
   }
 
   now(): DateTime {
@@ -282,13 +285,17 @@ export class GeneratedWorld implements World {
   }
 
   /**
-   * Simulates the markets of `dates` (every city) one event at a time, yielding to the event loop
-   * between events: a backfill's first requests list a month of events of every city, which simulates
-   * them all (seconds of this thread) while every source waits behind those requests.
+   * Simulates the markets of the first dates of `dates` (every city, earliest first) one event at a
+   * time, yielding to the event loop between events: a backfill's first requests list a month of events
+   * of every city, which simulates them all (seconds of this thread) while every source waits behind
+   * those requests. At most half the simulation cache: more would evict what was prepared before it is
+   * asked for (a long range), work for nothing.
    */
   async prepare(dates: DateRange, signal: AbortSignal): Promise<void> {
-    for (const city of this.cities) {
-      for (const date of this.datesIn(dates)) {
+    let budget = Math.floor(SIMULATION_CACHE_EVENTS / 2);
+    for (const date of this.datesIn(dates)) {
+      for (const city of this.cities) {
+        if (budget-- <= 0) return;
         await new Promise((resolve) => setImmediate(resolve));
         if (signal.aborted) return;
         this.eventRows(city, date);
