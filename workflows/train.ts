@@ -23,6 +23,8 @@ export interface TrainCityWorkflowInput extends StageInput {
   params?: Record<string, unknown>;
   testFraction?: number;
   testFrom?: string;
+  /** Train and score only snapshots with a quote at most this old (sparse recorded worlds). */
+  maxQuoteAgeMinutes?: number;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<
       ...(input.params ? { params: input.params } : {}),
       ...(input.testFraction !== undefined ? { testFraction: input.testFraction } : {}),
       ...(input.testFrom !== undefined ? { testFrom: input.testFrom } : {}),
+      ...(input.maxQuoteAgeMinutes !== undefined ? { maxQuoteAgeMinutes: input.maxQuoteAgeMinutes } : {}),
     });
     progress.stage = 'done';
     return progress.result;

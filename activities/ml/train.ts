@@ -48,6 +48,8 @@ export const TrainCityInputSchema = z.object({
   testFraction: z.number().gt(0).lt(1).default(0.2),
   /** Test on the days from this date on instead of the last testFraction of days (YYYY-MM-DD). */
   testFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  /** Train and test only on snapshots with a quote at most this old (sparse recorded quotes); default: every snapshot. */
+  maxQuoteAgeMinutes: z.number().int().min(0).optional(),
   /** GBDT parameters over the defaults (domain/ml/gbdt/params.ts). */
   params: z.record(z.string(), z.unknown()).optional(),
 });
@@ -66,7 +68,8 @@ export interface TrainCityResult {
   /** Baselines on the very same rows: the market-implied distribution (normalised mids), a forecast-only
    *  normal (bias and spread fitted on the training rows), climatology (earlier years' highs). */
   market: Scores;
-  forecastNormal: Scores;
+  /** Null where the dataset has no daily forecast with a settled high in its training days. */
+  forecastNormal: Scores | null;
   climatology: Scores;
   /** Model minus market log loss per row, mean and 95% interval over days resampled. */
   logLossDiff: { estimate: number; lo: number; hi: number };
@@ -132,7 +135,7 @@ export function createTrainActivities(deps: ActivityDeps) {
         throw err;
       }
       if (d.city !== input.city) throw invalid(`train dataset ${input.datasetPath} is for ${d.city}, not ${input.city}`);
-      const rows = usableRows(d, true);
+      const rows = usableRows(d, true, input.maxQuoteAgeMinutes);
       const days = new Set(Array.from(rows, (r) => d.date[r]!));
       if (days.size < 10) throw invalid(`train ${input.city}: ${days.size} settled days with market quotes in ${input.datasetPath}; at least 10 are needed`);
       let split;
@@ -158,12 +161,12 @@ export function createTrainActivities(deps: ActivityDeps) {
       const pMarket = marketBrackets(d, test);
       const diff = pairedBootstrapDiff(perRowLogLoss(pModel, y, BRACKETS), perRowLogLoss(pMarket, y, BRACKETS), Array.from(test, (r) => d.date[r]!), { reps: 2000, seed: 1 });
       const fcCol = d.features.column('fc.mean');
-      const fit = fitForecastNormal(fcCol, d.yHigh, { rows: train });
       const ladders = Array.from(test, (r) => d.events[d.event[r]!]!.brackets);
       const pClim = climatologyRows(d, test);
-      const pForecast = forecastNormalProba(Float64Array.from(test, (r) => fcCol[r]!), ladders, fit, pClim).proba;
+      const withForecast = Array.from(train).filter((r) => Number.isFinite(fcCol[r]!) && Number.isFinite(d.yHigh[r]!)).length;
+      const pForecast = withForecast >= 2 ? forecastNormalProba(Float64Array.from(test, (r) => fcCol[r]!), ladders, fitForecastNormal(fcCol, d.yHigh, { rows: train }), pClim).proba : undefined;
 
-      const version = `b-${createHash('sha256').update(`${d.inputHash}|${JSON.stringify(gbdt)}|${input.testFrom ?? input.testFraction}`).digest('hex').slice(0, 12)}`;
+      const version = `b-${createHash('sha256').update(`${d.inputHash}|${JSON.stringify(gbdt)}|${input.testFrom ?? input.testFraction}|${input.maxQuoteAgeMinutes ?? ''}`).digest('hex').slice(0, 12)}`;
       const artifactDir = join(deps.config.dataDir, 'models', input.city, version);
       const result: TrainCityResult = {
         city: input.city,
@@ -176,14 +179,14 @@ export function createTrainActivities(deps: ActivityDeps) {
         testFrom: split.testFrom,
         model: scores(pModel, y),
         market: scores(pMarket, y),
-        forecastNormal: scores(pForecast, y),
+        forecastNormal: pForecast ? scores(pForecast, y) : null,
         climatology: scores(pClim, y),
         logLossDiff: { estimate: diff.estimate, lo: diff.lo, hi: diff.hi },
         trees: final.model.trees.length,
       };
       heartbeat('write');
       await writeModelFiles(artifactDir, final.model);
-      await writeJsonAtomic(join(artifactDir, 'params.json'), { ...refitParams, numIterations: rounds, testFraction: input.testFraction, testFrom: result.testFrom, dataset: input.datasetPath });
+      await writeJsonAtomic(join(artifactDir, 'params.json'), { ...refitParams, numIterations: rounds, testFraction: input.testFraction, testFrom: result.testFrom, maxQuoteAgeMinutes: input.maxQuoteAgeMinutes ?? null, dataset: input.datasetPath });
       await writeJsonAtomic(join(artifactDir, 'metrics.json'), result);
       await register(deps, result, { ...refitParams, numIterations: rounds });
       deps.log.info({ city: input.city, version, model: result.model.logLoss, market: result.market.logLoss }, 'train: bracket model registered');

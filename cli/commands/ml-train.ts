@@ -23,6 +23,11 @@ export const TrainArgsSchema = z
       .pipe(z.number().min(5, { error: '--step-minutes: at least 5' }).max(1440, { error: '--step-minutes: at most 1440' }))
       .optional(),
     quoteTimes: z.boolean().default(false),
+    maxQuoteAge: z
+      .string()
+      .regex(/^\d+$/, { error: (i) => `--max-quote-age: ${JSON.stringify(i.input)} is not a whole number of minutes` })
+      .transform(Number)
+      .optional(),
     params: jsonObjectFlag('--params').optional(),
     workers: z.boolean().default(true),
     json: z.boolean().default(false),
@@ -37,7 +42,7 @@ export function renderTrainTable(results: TrainCityResult[]): string[] {
   const lines = ['city           test days  rows   model LL  market LL  fc-normal  climatology  model-market [95% by day]    RPS model/market  version'];
   for (const r of results) {
     lines.push(
-      `${r.city.padEnd(14)} ${String(r.testDays).padStart(9)}  ${String(r.testRows).padStart(5)}  ${f4(r.model.logLoss).padStart(8)}  ${f4(r.market.logLoss).padStart(9)}  ${f4(r.forecastNormal.logLoss).padStart(9)}  ${f4(r.climatology.logLoss).padStart(11)}  ${`${r.logLossDiff.estimate >= 0 ? '+' : ''}${f4(r.logLossDiff.estimate)} [${f4(r.logLossDiff.lo)}, ${f4(r.logLossDiff.hi)}]`.padEnd(29)} ${f4(r.model.rps)}/${f4(r.market.rps)}  ${r.version}`,
+      `${r.city.padEnd(14)} ${String(r.testDays).padStart(9)}  ${String(r.testRows).padStart(5)}  ${f4(r.model.logLoss).padStart(8)}  ${f4(r.market.logLoss).padStart(9)}  ${f4(r.forecastNormal?.logLoss ?? NaN).padStart(9)}  ${f4(r.climatology.logLoss).padStart(11)}  ${`${r.logLossDiff.estimate >= 0 ? '+' : ''}${f4(r.logLossDiff.estimate)} [${f4(r.logLossDiff.lo)}, ${f4(r.logLossDiff.hi)}]`.padEnd(29)} ${f4(r.model.rps)}/${f4(r.market.rps)}  ${r.version}`,
     );
   }
   return lines;
@@ -51,7 +56,8 @@ export function registerMlTrain(ml: Command): void {
     .requiredOption('--to <date>', 'last event date, YYYY-MM-DD')
     .option('--test-from <date>', 'test on the days from this date (default: the last 20% of days)')
     .option('--step-minutes <n>', 'minutes between snapshots on the market clock (default 60)')
-    .option('--quote-times', 'also one row per recorded quote time (recorded worlds)')
+    .option('--quote-times', 'also one row per recorded quote time (recorded worlds); trains and scores only rows with a quote at most --max-quote-age old')
+    .option('--max-quote-age <minutes>', 'train and score only rows with a quote at most this old (default 60 with --quote-times, else every row)')
     .option('--params <json>', 'GBDT parameters over the defaults, e.g. {"numLeaves":8}')
     .option('--no-workers', 'do not run workers in this process (workers run elsewhere)')
     .option('--json', 'print the results as JSON')
@@ -67,7 +73,7 @@ export function registerMlTrain(ml: Command): void {
       const results = await withSession(config, log, say, { workers: args.workers }, async ({ client, startWorkers }) => {
         const handles = await Promise.all(
           args.cities.map(async (city) => {
-            const workflowId = `train/${city}/${args.from}..${args.to}${args.testFrom ? `/test-from-${args.testFrom}` : ''}`;
+            const workflowId = `train/${city}/${args.from}..${args.to}${args.testFrom ? `/test-from-${args.testFrom}` : ''}${args.quoteTimes || args.maxQuoteAge !== undefined ? `/quotes-${args.maxQuoteAge ?? 60}` : ''}`;
             const handle = await client.workflow.start('trainCityWorkflow', {
               workflowId,
               taskQueue: config.temporal.taskQueues.ml,
@@ -78,6 +84,7 @@ export function registerMlTrain(ml: Command): void {
                   to: args.to,
                   ...(args.testFrom ? { testFrom: args.testFrom } : {}),
                   ...(args.params ? { params: args.params } : {}),
+                  ...((args.maxQuoteAge ?? (args.quoteTimes ? 60 : undefined)) !== undefined ? { maxQuoteAgeMinutes: args.maxQuoteAge ?? 60 } : {}),
                   datasetParams: { ...(args.stepMinutes ? { stepMinutes: args.stepMinutes } : {}), ...(args.quoteTimes ? { quoteTimes: true } : {}) },
                 },
               ],

@@ -49,12 +49,19 @@ export const BRACKET_FEATURES = [
   'recent_minus_mkt',
 ] as const;
 
-/** Rows of a dataset usable by the bracket model: the market-implied distribution known (four or more quoted brackets). */
-export function usableRows(d: Dataset, labelled: boolean): Int32Array {
+/**
+ * Rows of a dataset usable by the bracket model: the market-implied distribution known (four or more
+ * quoted brackets) and, with `maxQuoteAgeMinutes`, some bracket's quote that recent. Recorded worlds
+ * hold about one quote per day: without the limit, a day's other snapshots repeat that stale quote
+ * next to newer weather, rows no live decision would be made on.
+ */
+export function usableRows(d: Dataset, labelled: boolean, maxQuoteAgeMinutes?: number): Int32Array {
   const p0 = d.features.column('mkt.p0');
+  const ages = Array.from({ length: BRACKETS }, (_, j) => d.features.column(`m${j}.age_min`));
   const out: number[] = [];
   for (let r = 0; r < d.features.rows; r++) {
     if (Number.isNaN(p0[r]!)) continue;
+    if (maxQuoteAgeMinutes !== undefined && !ages.some((a) => a[r]! <= maxQuoteAgeMinutes)) continue;
     if (labelled && Number.isNaN(d.yBracket[r]!)) continue;
     out.push(r);
   }
