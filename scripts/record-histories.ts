@@ -81,6 +81,19 @@ async function historical(client: Client, config: Config): Promise<void> {
     ],
   });
 
+  // The pipeline's dataset stage ran datasetCityWorkflow; datasetWorkflow and trainCityWorkflow run on their own.
+  out('dataset: chicago 2025-01-01..2025-01-02 (hourly and 3-hourly snapshots)');
+  await client.workflow.execute('datasetWorkflow', {
+    workflowId: `dataset/chicago/${from}..${to}/step-180`,
+    taskQueue: config.temporal.taskQueues.ml,
+    args: [{ city: 'chicago', from, to, params: { stepMinutes: 180 } }],
+  });
+  // Two settled days are too few to train on: the run ends with InvalidInput, a history worth replaying too.
+  out('train: chicago 2025-01-01..2025-01-02');
+  await client.workflow
+    .execute('trainCityWorkflow', { workflowId: `train/chicago/${from}..${to}`, taskQueue: config.temporal.taskQueues.ml, args: [{ city: 'chicago', from, to }] })
+    .catch((err: Error) => out(`  train ended with ${err.name}: ${err.message}`));
+
   const two: CityId[] = ['chicago', 'miami'];
   const [bFrom, bTo] = ['2025-01-30', '2025-02-02'];
   out('backfill: chicago, miami 2025-01-30..2025-02-02');
@@ -147,8 +160,10 @@ async function live(client: Client, config: Config): Promise<void> {
 
 /** Every closed execution's history, one file per execution, named by type and id. */
 async function save(client: Client): Promise<number> {
-  rmSync(HISTORIES_DIR, { recursive: true, force: true });
+  // Histories of runs from before a patched() change (`*.before-<patch>.json`) cannot be recorded again
+  // from today's code: they are kept, so the old branch of each patch stays replayed.
   mkdirSync(HISTORIES_DIR, { recursive: true });
+  for (const f of readdirSync(HISTORIES_DIR)) if (!f.includes('.before-')) rmSync(join(HISTORIES_DIR, f), { force: true });
   let n = 0;
   for await (const wf of client.workflow.list({ query: 'ExecutionStatus != "Running"' })) {
     const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
