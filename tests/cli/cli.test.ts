@@ -34,6 +34,10 @@ describe('wx command line', () => {
     [['status', '--limit', 'lots'], /--limit: "lots" is not a number/],
     [['start', '--bogus'], /unknown option '--bogus'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['ml', 'train', '--cities', 'gotham', '--from', '2024-01-01', '--to', '2024-12-31'], /--cities: unknown city "gotham"/],
+    [['ml', 'train', '--cities', 'chicago', '--from', '2024-01-01', '--to', '2024-12-31', '--step-minutes', '2'], /--step-minutes: at least 5/],
+    [['ml', 'train', '--cities', 'chicago', '--from', '2024-01-01', '--to', '2024-12-31', '--test-from', '2025-03-01'], /--test-from must fall after --from and not after --to/],
+    [['ml', 'train', '--cities', 'chicago', '--from', '2024-01-01', '--to', '2024-12-31', '--params', '{nope'], /--params: /],
   ])('rejects %j with exit 2 and a message naming the argument', (args, message) => {
     const res = wx(args);
     expect(res.code).toBe(2);
