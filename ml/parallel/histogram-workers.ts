@@ -132,9 +132,10 @@ export interface WorkerHistogramOptions {
   /**
    * Atomics.load polls a thread makes before it sleeps on the next job (workers) or on the
    * workers' end (calling thread): a futex round trip cost about 130 us on the 2-core VM, 10 us
-   * with polling, and most jobs follow each other within tens of microseconds. A poll took about
-   * 9 ns there, so the default 20000 waits about 0.17 ms before sleeping. 0 sleeps at once, better
-   * when other processes want the cores.
+   * with polling. A poll took about 9 ns there, so the default 2000 waits about 17 us: it catches
+   * the short gaps (a small leaf's partition) and wastes little when other processes want the
+   * cores. Longer polls helped about 6% on a quiet machine (20000-30000) but made a 2-thread run
+   * at load 8 several times slower, as OMP_WAIT_POLICY=ACTIVE does to LightGBM.
    */
   spinPolls?: number;
 }
@@ -144,7 +145,7 @@ export function workerHistogramBackend(opts: WorkerHistogramOptions): HistogramB
   const minRows = opts.minRowsParallel ?? 4096;
   const minRowsPartition = opts.minRowsPartitionParallel ?? 16384;
   const minSearchBins = opts.minSearchBinsParallel ?? 8192;
-  const spinPolls = opts.spinPolls ?? 20_000;
+  const spinPolls = opts.spinPolls ?? 2000;
   // Written into the worker's source: a plain integer only.
   if (!Number.isInteger(spinPolls) || spinPolls < 0) throw new RangeError(`spinPolls: must be an integer >= 0, got ${spinPolls}`);
   const shared: SharedArrayBuffer[] = [];
