@@ -2,6 +2,7 @@ import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { DatasetActivities } from '../activities/ml/dataset';
 import type { DatasetResult, DatasetWorkflowInput } from '../schemas/dataset';
 import type { StageInput } from '../schemas/stage';
+import { rootMessage } from './errors';
 
 export interface DatasetProgress {
   stage: 'building' | 'done' | 'failed';
@@ -30,7 +31,7 @@ export async function datasetWorkflow(input: DatasetWorkflowInput): Promise<Data
     return progress.result;
   } catch (err) {
     progress.stage = 'failed';
-    progress.error = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    progress.error = rootMessage(err);
     throw err;
   }
 }

@@ -3,6 +3,7 @@ import type { DatasetActivities } from '../activities/ml/dataset';
 import type { TrainActivities, TrainCityResult } from '../activities/ml/train';
 import type { DatasetResult, DatasetWorkflowInput } from '../schemas/dataset';
 import type { StageInput } from '../schemas/stage';
+import { rootMessage } from './errors';
 import { CITY, STAGE } from './search-attributes';
 
 export interface TrainProgress {
@@ -54,7 +55,7 @@ export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<
     return progress.result;
   } catch (err) {
     progress.stage = 'failed';
-    progress.error = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    progress.error = rootMessage(err);
     throw err;
   }
 }
