@@ -1,8 +1,7 @@
 /**
  * Stage `backfill`: the slice activity. One call = one source for one city over one calendar month at
  * most; it iterates the slice's chunks (schemas/backfill.ts sliceChunks) and for each:
- *   1. fetches every row of the chunk through the API clients (nothing written yet), while the
- *      chunks before it are written: up to CHUNKS_FETCHED_AHEAD chunks are fetched ahead;
+ *   1. fetches every row of the chunk through the API clients (nothing written yet);
  *   2. upserts them all in ONE transaction (db/bulk-upsert.ts), plus rows derived inside it, committed
  *      durably (the pool's sessions never run with synchronous_commit off, db/client.ts);
  *   3. heartbeats the checkpoint { nextChunk, rows }, only after that commit.
@@ -31,12 +30,9 @@ import { forecastsAdapter } from './backfill/forecasts';
 import { kalshiAdapter } from './backfill/kalshi';
 import { observationsAdapter } from './backfill/observations';
 import { settlementsAdapter } from './backfill/settlements';
-import type { AdapterFactory, BackfillClients, ChunkBatch } from './backfill/types';
+import type { AdapterFactory, BackfillClients } from './backfill/types';
 import { completedSlice, recordCompletedSlice, sliceIsFinal, worldKey } from './backfill/manifest';
 import { inTransaction } from '../db/transaction';
-
-/** Chunks of a slice fetched ahead of the one being written (memory: that many chunks' rows). */
-export const CHUNKS_FETCHED_AHEAD = 2;
 
 export const ADAPTERS: Record<BackfillSource, AdapterFactory> = {
   kalshi: kalshiAdapter,
@@ -144,19 +140,6 @@ export function createBackfillActivities({ db, pool: givenPool, log, config }: A
       // Between checkpoints (slow requests, retries with backoff) the last checkpoint keeps the worker
       // visibly alive; the SDK throttles what reaches the server.
       const keepAlive = setInterval(() => heartbeat({ ...checkpoint }), 1000);
-      // The next chunks are fetched while this one is written and committed (fetching waits on the
-      // APIs, writing on PostgreSQL); each is still committed, then checkpointed, in order.
-      const fetches = new Map<number, Promise<ChunkBatch[]>>();
-      const fetchAhead = (from: number) => {
-        for (let j = from; j < Math.min(chunks.length, from + 1 + CHUNKS_FETCHED_AHEAD); j++) {
-          if (fetches.has(j)) continue;
-          const p = adapter.fetch(chunks[j]!);
-          // Awaited in its turn, which rethrows; a chunk whose turn never comes (an earlier chunk
-          // failed, the slice was cancelled) must not surface as an unhandled rejection.
-          p.catch(() => undefined);
-          fetches.set(j, p);
-        }
-      };
       try {
         heartbeat({ ...checkpoint });
         for (let i = checkpoint.nextChunk; i < chunks.length; i++) {
@@ -165,9 +148,7 @@ export function createBackfillActivities({ db, pool: givenPool, log, config }: A
           const where = `${input.source} ${input.city} ${chunk.from}..${chunk.to}`;
           let rows = 0;
           try {
-            fetchAhead(i);
-            const batches = await fetches.get(i)!;
-            fetches.delete(i);
+            const batches = await adapter.fetch(chunk);
             // Durable before the checkpoint below names it: the pool's sessions never run with
             // synchronous_commit off (db/client.ts).
             rows = await inTransaction(pool, async (client) => {

@@ -6,10 +6,6 @@ import { kalshiCandle, kalshiEvent, kalshiMarket, kalshiSeries, kalshiTrade } fr
 import type { CandleRow, SeriesRow, TradeRow } from '../../schemas/records';
 import { eventsIn, fetchEvents, fetchSeries, type EventWithMarketsRow } from './kalshi-events';
 import type { AdapterFactory, ChunkBatch } from './types';
-import { mapLimit } from '../../lib/map-limit';
-
-/** Markets of a chunk whose candles and trades are being fetched at once. */
-export const MARKETS_IN_FLIGHT = 3;
 
 export const kalshiAdapter: AdapterFactory = (ctx) => {
   let listed: Promise<{ series: SeriesRow[]; events: Map<string, EventWithMarketsRow[]> }> | undefined;
@@ -29,28 +25,19 @@ export const kalshiAdapter: AdapterFactory = (ctx) => {
       const items = eventsIn(events, chunk);
       const markets = items.flatMap((e) => e.markets);
       unsettled += markets.filter((m) => !m.result).length;
-      // A market's candles and trades are independent of the other markets': several are fetched at once
-      // (each request waits on the server's latency, not on this process), and joined in market order.
-      const perMarket = await mapLimit(
-        items.flatMap(({ event, markets: ms }) => ms.map((m) => ({ seriesTicker: event.seriesTicker, m }))),
-        MARKETS_IN_FLIGHT,
-        async ({ seriesTicker, m }): Promise<{ candles: CandleRow[]; trades: TradeRow[] }> => {
-          const { openTime, closeTime } = m;
-          if (!openTime || !closeTime) return { candles: [], trades: [] };
-          const window = { start: openTime, end: closeTime };
-          const market = { settlementTs: m.settlementTs ?? null, status: m.status ?? null, result: m.result ?? '', closeTime };
-          const candlesOf = (periodMinutes: 60 | 1) => kalshi.getCandles({ seriesTicker, ticker: m.ticker, periodMinutes, ...window, market });
-          const listTrades = async () => {
-            const out: TradeRow[] = [];
-            for await (const t of kalshi.listTrades({ ticker: m.ticker, minTs: openTime, maxTs: closeTime })) out.push(t);
-            return out;
-          };
-          const [hourly, minutes, trades] = await Promise.all([candlesOf(60), candlesOf(1), listTrades()]);
-          return { candles: [...hourly, ...minutes], trades };
-        },
-      );
-      const candles = perMarket.flatMap((p) => p.candles);
-      const trades = perMarket.flatMap((p) => p.trades);
+      const candles: CandleRow[] = [];
+      const trades: TradeRow[] = [];
+      for (const { event, markets: ms } of items) {
+        for (const m of ms) {
+          if (!m.openTime || !m.closeTime) continue;
+          const window = { start: m.openTime, end: m.closeTime };
+          const market = { settlementTs: m.settlementTs ?? null, status: m.status ?? null, result: m.result ?? '', closeTime: m.closeTime };
+          for (const periodMinutes of [60, 1] as const) {
+            candles.push(...(await kalshi.getCandles({ seriesTicker: event.seriesTicker, ticker: m.ticker, periodMinutes, ...window, market })));
+          }
+          for await (const t of kalshi.listTrades({ ticker: m.ticker, minTs: m.openTime, maxTs: m.closeTime })) trades.push(t);
+        }
+      }
       const batches: ChunkBatch[] = [
         { table: kalshiSeries, rows: series },
         { table: kalshiEvent, rows: items.map((e) => e.event) },
