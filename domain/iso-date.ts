@@ -25,3 +25,7 @@ export function assertIsoDate(value: unknown, field = 'date'): IsoDate {
   }
   return value;
 }
+
+/** A calendar date as whole days since 1970-01-01 (the int32 `date` column of datasets), and back. */
+export const dayNumberOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
+export const dateOfDayNumber = (n: number): string => new Date(n * 86_400_000).toISOString().slice(0, 10);

@@ -22,6 +22,7 @@ const DatasetMetaSchema = z.object({
   params: DatasetParamsSchema,
   features: z.array(z.string()),
   inputHash: z.string(),
+  rows: z.number().int().min(0),
   events: z.array(z.object({ eventTicker: z.string(), date: z.string(), openMs: z.number(), closeMs: z.number(), brackets: z.array(BracketSchema) })),
 });
 export type DatasetMeta = z.infer<typeof DatasetMetaSchema>;
@@ -105,6 +106,7 @@ export function writeDatasetFile(path: string, dataset: Dataset, hash: string): 
     params: dataset.params,
     features: [...dataset.features.names],
     inputHash: hash,
+    rows: dataset.features.rows,
     events: dataset.events.map((e) => ({ ...e, brackets: [...e.brackets] })),
   };
   writeParquet(path, columns, { rowGroupSize: monthGroups(dataset.date), metadata: { [META_KEY]: JSON.stringify(meta) } });

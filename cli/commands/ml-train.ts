@@ -71,9 +71,11 @@ export function registerMlTrain(ml: Command): void {
       const log = createLogger('wx', { level: config.logLevel, file: join(config.dataDir, 'logs', 'wx.log') });
       const say = (line: string) => process.stdout.write(`${line}\n`);
       const results = await withSession(config, log, say, { workers: args.workers }, async ({ client, startWorkers }) => {
+        // Sparse recorded quotes: by default train and score only rows with a quote at most an hour old.
+        const maxQuoteAge = args.maxQuoteAge ?? (args.quoteTimes ? 60 : undefined);
         const handles = await Promise.all(
           args.cities.map(async (city) => {
-            const workflowId = `train/${city}/${args.from}..${args.to}${args.testFrom ? `/test-from-${args.testFrom}` : ''}${args.quoteTimes || args.maxQuoteAge !== undefined ? `/quotes-${args.maxQuoteAge ?? 60}` : ''}`;
+            const workflowId = `train/${city}/${args.from}..${args.to}${args.testFrom ? `/test-from-${args.testFrom}` : ''}${maxQuoteAge !== undefined ? `/quotes-${maxQuoteAge}` : ''}`;
             const handle = await client.workflow.start('trainCityWorkflow', {
               workflowId,
               taskQueue: config.temporal.taskQueues.ml,
@@ -84,7 +86,7 @@ export function registerMlTrain(ml: Command): void {
                   to: args.to,
                   ...(args.testFrom ? { testFrom: args.testFrom } : {}),
                   ...(args.params ? { params: args.params } : {}),
-                  ...((args.maxQuoteAge ?? (args.quoteTimes ? 60 : undefined)) !== undefined ? { maxQuoteAgeMinutes: args.maxQuoteAge ?? 60 } : {}),
+                  ...(maxQuoteAge !== undefined ? { maxQuoteAgeMinutes: maxQuoteAge } : {}),
                   datasetParams: { ...(args.stepMinutes ? { stepMinutes: args.stepMinutes } : {}), ...(args.quoteTimes ? { quoteTimes: true } : {}) },
                 },
               ],

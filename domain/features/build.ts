@@ -4,7 +4,7 @@
  * Pure: activities load the inputs and write the result (activities/ml/dataset.ts).
  */
 import { climateDayWindowUtc } from '../climate-day';
-import type { IsoDate } from '../iso-date';
+import { dayNumberOf, type IsoDate } from '../iso-date';
 import { AsOfRows, asOfBy } from './asof';
 import { snapshotTimes } from './clock';
 import { FeatureFrame } from './frame';
@@ -14,7 +14,6 @@ import { cumulativeVolume, impliedDistribution, quoteAt } from './market';
 import { climatologyAt, dailyForecastAt, dayOfYear, HourlyRuns, ObservationView, recentSettledAt, type Known } from './weather';
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 export const BRACKETS = 6;
 
 /** The event a dataset row belongs to, as stored in the dataset's metadata. */
@@ -40,8 +39,7 @@ export interface Dataset {
   yHigh: Float64Array;
 }
 
-export const dayNumberOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY);
-export const dateOfDayNumber = (n: number): string => new Date(n * DAY).toISOString().slice(0, 10);
+export { dateOfDayNumber, dayNumberOf } from '../iso-date';
 
 const FC_FIELDS = ['high', 'lead', 'age_h', 'rev'] as const;
 const HC_FIELDS = ['max', 'peak_hour', 'remaining_max', 'hours_to_peak'] as const;

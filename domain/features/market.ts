@@ -91,18 +91,32 @@ export function impliedDistribution(mids: ArrayLike<number>, brackets: readonly 
     sum += p[j]!;
   }
   if (quoted < minQuoted) return { p: p.fill(NaN), mean: NaN, sd: NaN, skew: NaN, overround: quoted ? raw : NaN, quoted };
+  for (let j = 0; j < K; j++) p[j] = p[j]! / sum;
+  return { p, ...impliedMoments(p, brackets), overround: raw, quoted };
+}
+
+export interface ImpliedMoments {
+  mean: number;
+  sd: number;
+  skew: number;
+}
+
+/** Mean, sd and skew of a distribution over the ladder (normalised here), each bracket at its centre. */
+export function impliedMoments(probs: ArrayLike<number>, brackets: readonly Bracket[]): ImpliedMoments {
+  if (probs.length !== brackets.length) throw new RangeError(`impliedMoments: ${probs.length} probabilities for ${brackets.length} brackets`);
+  let total = 0;
+  for (let j = 0; j < probs.length; j++) total += probs[j]!;
+  if (!(total > 0)) return { mean: NaN, sd: NaN, skew: NaN };
   let mean = 0;
-  for (let j = 0; j < K; j++) {
-    p[j] = p[j]! / sum;
-    mean += p[j]! * bracketCentre(brackets[j]!);
-  }
+  for (let j = 0; j < probs.length; j++) mean += (probs[j]! / total) * bracketCentre(brackets[j]!);
   let m2 = 0;
   let m3 = 0;
-  for (let j = 0; j < K; j++) {
+  for (let j = 0; j < probs.length; j++) {
     const d = bracketCentre(brackets[j]!) - mean;
-    m2 += p[j]! * d * d;
-    m3 += p[j]! * d * d * d;
+    const w = probs[j]! / total;
+    m2 += w * d * d;
+    m3 += w * d * d * d;
   }
   const sd = Math.sqrt(m2);
-  return { p, mean, sd, skew: sd > 0 ? m3 / (sd * sd * sd) : 0, overround: raw, quoted };
+  return { mean, sd, skew: sd > 0 ? m3 / (sd * sd * sd) : 0 };
 }

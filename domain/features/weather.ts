@@ -3,6 +3,7 @@
  * forecast per source and model and its revision, the latest hourly curve over the climate day,
  * observations so far, climatology of earlier years and recently settled highs.
  */
+import { dateOfDayNumber, dayNumberOf } from '../iso-date';
 import { type AsOfRows, knownCount, latestKnown } from './asof';
 import type { DailyForecastInput, HourlyForecastInput, ObservationColumns, SettlementInput } from './inputs';
 
@@ -182,7 +183,6 @@ const maxKnownAt = (availableAt: Float64Array, n: number): number => availableAt
 
 // ── settled highs ────────────────────────────────────────────────────────────────────────────────
 
-const dayNumber = (date: string): number => Date.parse(`${date}T00:00:00Z`) / DAY;
 
 /** Day-of-year distance on a 365.25-day circle. */
 function doyDistance(a: string, b: string): number {
@@ -193,7 +193,7 @@ function doyDistance(a: string, b: string): number {
 }
 
 export function dayOfYear(date: string): number {
-  return dayNumber(date) - dayNumber(`${date.slice(0, 4)}-01-01`);
+  return dayNumberOf(date) - dayNumberOf(`${date.slice(0, 4)}-01-01`);
 }
 
 export interface ClimatologyAt {
@@ -234,17 +234,15 @@ export interface RecentAt {
   mean7: Known;
 }
 
-const isoOfDay = (n: number): string => new Date(n * DAY).toISOString().slice(0, 10);
-
 export function recentSettledAt(byDate: ReadonlyMap<string, SettlementInput>, date: string, t: number): RecentAt {
-  const d = dayNumber(date);
+  const d = dayNumberOf(date);
   let best: SettlementInput | undefined;
   let bestAgo = NaN;
   let s = 0;
   let n = 0;
   let knownAt = -Infinity;
   for (let ago = 1; ago <= 30; ago++) {
-    const r = byDate.get(isoOfDay(d - ago));
+    const r = byDate.get(dateOfDayNumber(d - ago));
     if (!r || r.availableAt > t) continue;
     if (!best) {
       best = r;

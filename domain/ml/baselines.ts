@@ -10,7 +10,8 @@
  */
 import { integerRange, type Bracket, type Ladder } from '../brackets';
 import { dateOfDayNumber } from '../features/build';
-import { bracketCentre, impliedDistribution } from '../features/market';
+import { bracketCentre, impliedDistribution, impliedMoments as featureMoments, type ImpliedMoments } from '../features/market';
+export type { ImpliedMoments };
 import { dayOfYear } from '../features/weather';
 import { ndtr } from './tpe/truncnorm';
 import { indexDays, type RowDays } from './splits';
@@ -82,36 +83,8 @@ function fillUniform(out: Float64Array, offset: number, K: number): void {
 
 // ── market-implied ──────────────────────────────────────────────────────────────────────────────────
 
-export interface ImpliedMoments {
-  mean: number;
-  sd: number;
-  skew: number;
-}
-
-/**
- * Mean, sd and skew (third standardised moment; 0 when sd = 0) of a ladder distribution, each bracket at
- * its centre (features/market.ts bracketCentre: a bin's middle, a tail 1 °F beyond its edge, i.e. the
- * lower tail "≤ m" at m − 1 and the upper tail "≥ m" at m + 1). `probs` (length K) is normalised first.
- */
-export function impliedMoments(probs: ArrayLike<number>, ladder: RowLadder): ImpliedMoments {
-  const brackets = bracketsOf(ladder);
-  if (probs.length !== brackets.length) throw new RangeError(`impliedMoments: ${probs.length} probabilities for ${brackets.length} brackets`);
-  let total = 0;
-  for (let j = 0; j < probs.length; j++) total += probs[j]!;
-  if (!(total > 0)) return { mean: NaN, sd: NaN, skew: NaN };
-  let mean = 0;
-  for (let j = 0; j < probs.length; j++) mean += (probs[j]! / total) * bracketCentre(brackets[j]!);
-  let m2 = 0;
-  let m3 = 0;
-  for (let j = 0; j < probs.length; j++) {
-    const d = bracketCentre(brackets[j]!) - mean;
-    const w = probs[j]! / total;
-    m2 += w * d * d;
-    m3 += w * d * d * d;
-  }
-  const sd = Math.sqrt(m2);
-  return { mean, sd, skew: sd > 0 ? m3 / (sd * sd * sd) : 0 };
-}
+/** The moments of features/market.ts, over a row's ladder in either form. */
+export const impliedMoments = (probs: ArrayLike<number>, ladder: RowLadder): ImpliedMoments => featureMoments(probs, bracketsOf(ladder));
 
 export interface MarketImpliedOptions {
   /** Rows with fewer quoted brackets fall back to uniform (default 1: any quote at all). */

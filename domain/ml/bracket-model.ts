@@ -84,17 +84,25 @@ export function bracketMatrix(d: Dataset, rows: Int32Array, labelled: boolean): 
   const x = new Float64Array(n * nf);
   const y = new Float64Array(n);
   const col = (name: string) => d.features.column(name);
+  // Columns looked up once, not per (row, bracket): the matrix is rows x 6 x features.
   const p = Array.from({ length: BRACKETS }, (_, j) => col(`mkt.p${j}`));
-  const q = (j: number, f: string) => col(`m${j}.${f}`);
-  const mean = col('mkt.mean');
-  const obsMax = col('obs.max');
-  const fc = col('fc.mean');
+  const quote = Array.from({ length: BRACKETS }, (_, j) => ({
+    bid: col(`m${j}.bid`),
+    ask: col(`m${j}.ask`),
+    spread: col(`m${j}.spread`),
+    volume: col(`m${j}.volume`),
+    age: col(`m${j}.age_min`),
+  }));
+  const [mean, obsMax, fc, sd, skew, overround, toClose, intoDay, doySin, doyCos, fcSd, obsLatest, slope, clim, recent] = [
+    'mkt.mean', 'obs.max', 'fc.mean', 'mkt.sd', 'mkt.skew', 'mkt.overround', 't.hours_to_close', 't.hours_into_day',
+    't.doy_sin', 't.doy_cos', 'fc.sd', 'obs.latest', 'obs.slope1h', 'clim.mean', 'recent.last',
+  ].map(col);
   const remaining = remainingColumn(d);
   const diff = (a: number, b: number) => a - b; // NaN in, NaN out
   let o = 0;
   rows.forEach((r) => {
     const ev = d.events[d.event[r]!]!;
-    const m = mean[r]!;
+    const m = mean![r]!;
     // Shape of the market's distribution: how concentrated it is, and where each bracket ranks in it.
     const pr = p.map((c) => c[r]!);
     const pMax = Math.max(...pr);
@@ -113,34 +121,34 @@ export function bracketMatrix(d: Dataset, rows: Int32Array, labelled: boolean): 
         j < BRACKETS - 1 ? p[j + 1]![r]! : NaN,
         pr[j]! / pMax,
         pr.filter((x) => x > pr[j]!).length,
-        q(j, 'bid')[r]!,
-        q(j, 'ask')[r]!,
-        q(j, 'spread')[r]!,
-        q(j, 'volume')[r]!,
-        q(j, 'age_min')[r]!,
+        quote[j]!.bid[r]!,
+        quote[j]!.ask[r]!,
+        quote[j]!.spread[r]!,
+        quote[j]!.volume[r]!,
+        quote[j]!.age[r]!,
         diff(lo, m),
         diff(hi, m),
-        diff(lo, obsMax[r]!),
-        diff(hi, obsMax[r]!),
-        diff(lo, fc[r]!),
-        diff(hi, fc[r]!),
+        diff(lo, obsMax![r]!),
+        diff(hi, obsMax![r]!),
+        diff(lo, fc![r]!),
+        diff(hi, fc![r]!),
         diff(hi, rem),
-        col('mkt.sd')[r]!,
-        col('mkt.skew')[r]!,
+        sd![r]!,
+        skew![r]!,
         entropy,
-        col('mkt.overround')[r]!,
-        col('t.hours_to_close')[r]!,
-        col('t.hours_into_day')[r]!,
-        col('t.doy_sin')[r]!,
-        col('t.doy_cos')[r]!,
-        col('fc.sd')[r]!,
-        diff(fc[r]!, m),
-        diff(obsMax[r]!, m),
-        diff(col('obs.latest')[r]!, m),
-        col('obs.slope1h')[r]!,
+        overround![r]!,
+        toClose![r]!,
+        intoDay![r]!,
+        doySin![r]!,
+        doyCos![r]!,
+        fcSd![r]!,
+        diff(fc![r]!, m),
+        diff(obsMax![r]!, m),
+        diff(obsLatest![r]!, m),
+        slope![r]!,
         diff(rem, m),
-        diff(col('clim.mean')[r]!, m),
-        diff(col('recent.last')[r]!, m),
+        diff(clim![r]!, m),
+        diff(recent![r]!, m),
       ];
       for (let f = 0; f < nf; f++) x[o * nf + f] = v[f]!;
       y[o] = labelled && d.yBracket[r] === j ? 1 : 0;
@@ -173,8 +181,9 @@ export function predictBrackets(model: GbdtModel, d: Dataset, rows: Int32Array):
 /** The market-implied distribution of dataset rows, [rows × 6] (the feature builder's normalised mids). */
 export function marketBrackets(d: Dataset, rows: Int32Array): Float64Array {
   const out = new Float64Array(rows.length * BRACKETS);
+  const p = Array.from({ length: BRACKETS }, (_, j) => d.features.column(`mkt.p${j}`));
   rows.forEach((r, i) => {
-    for (let j = 0; j < BRACKETS; j++) out[i * BRACKETS + j] = d.features.column(`mkt.p${j}`)[r]!;
+    for (let j = 0; j < BRACKETS; j++) out[i * BRACKETS + j] = p[j]![r]!;
   });
   return out;
 }
