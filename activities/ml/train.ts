@@ -83,7 +83,7 @@ export interface Scores {
   accuracy: number;
 }
 
-const scores = (p: ArrayLike<number>, y: ArrayLike<number>): Scores => ({
+export const scores = (p: ArrayLike<number>, y: ArrayLike<number>): Scores => ({
   logLoss: logLoss(p, y, BRACKETS),
   rps: rankedProbabilityScore(p, y, BRACKETS),
   brier: brierScore(p, y, BRACKETS),
@@ -91,7 +91,7 @@ const scores = (p: ArrayLike<number>, y: ArrayLike<number>): Scores => ({
 });
 
 /** Test rows of `rows` split by day (a day never on both sides): from `testFrom` on, else the last fraction of days. */
-function splitRows(d: Dataset, rows: Int32Array, testFraction: number, testFrom?: string): { train: Int32Array; test: Int32Array; testFrom: string } {
+export function splitRows(d: Dataset, rows: Int32Array, testFraction: number, testFrom?: string): { train: Int32Array; test: Int32Array; testFrom: string } {
   const days = Array.from(rows, (r) => d.date[r]!);
   const split = testFrom ? timeHoldout(days, { trainBefore: testFrom }) : timeHoldout(days, { testFraction });
   const pick = (ix: Int32Array) => Int32Array.from(ix, (i) => rows[i]!);
@@ -99,7 +99,7 @@ function splitRows(d: Dataset, rows: Int32Array, testFraction: number, testFrom?
 }
 
 /** N(clim.mean, clim.sd) over each row's ladder; uniform where the dataset has no earlier years. */
-function climatologyRows(d: Dataset, rows: Int32Array): Float64Array {
+export function climatologyRows(d: Dataset, rows: Int32Array): Float64Array {
   const out = new Float64Array(rows.length * BRACKETS);
   const mean = d.features.column('clim.mean');
   const sd = d.features.column('clim.sd');
@@ -195,7 +195,7 @@ export function createTrainActivities(deps: ActivityDeps) {
   };
 }
 
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
@@ -203,7 +203,7 @@ async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
 }
 
 /** Upserts the version and makes it the city's active model of its kind (the previous active one retires). */
-async function register(deps: ActivityDeps, r: TrainCityResult, params: Record<string, unknown>): Promise<void> {
+export async function register(deps: ActivityDeps, r: TrainCityResult, params: Record<string, unknown>): Promise<void> {
   const artifactPath = relative(deps.config.dataDir, join(r.artifactDir, 'model.onnx'));
   await deps.db.transaction(async (tx) => {
     await tx
