@@ -18,6 +18,7 @@ import { BRACKETS, type Dataset } from '../../domain/features';
 import { bracketMatrix, marketBrackets, predictBrackets, usableRows } from '../../domain/ml/bracket-model';
 import { forecastNormalProba, fitForecastNormal, normalBracketMass } from '../../domain/ml/baselines';
 import { accuracy, brierScore, logLoss, pairedBootstrapDiff, perRowLogLoss, rankedProbabilityScore } from '../../domain/ml/metrics';
+import { modelReportData } from '../../domain/ml/model-report-data';
 import { timeHoldout } from '../../domain/ml/splits';
 import { gbdtParamsSchema } from '../../domain/ml/gbdt/params';
 import { readDatasetFile } from '../../ml/dataset-cache';
@@ -188,6 +189,8 @@ export function createTrainActivities(deps: ActivityDeps) {
       await writeModelFiles(artifactDir, final.model);
       await writeJsonAtomic(join(artifactDir, 'params.json'), { ...refitParams, numIterations: rounds, testFraction: input.testFraction, testFrom: result.testFrom, maxQuoteAgeMinutes: input.maxQuoteAgeMinutes ?? null, dataset: input.datasetPath });
       await writeJsonAtomic(join(artifactDir, 'metrics.json'), result);
+      // The report's data (wx ml report) from the test-row probabilities held only here.
+      await writeJsonAtomic(join(artifactDir, 'report.json'), modelReportData({ city: input.city, version, kind: BRACKET_MODEL_KIND, probs: { model: pModel, market: pMarket, forecastNormal: pForecast, climatology: pClim }, y, days: Array.from(test, (r) => d.date[r]!), importance: final.importance, featureNames: final.model.featureNames }));
       await register(deps, result, { ...refitParams, numIterations: rounds });
       deps.log.info({ city: input.city, version, model: result.model.logLoss, market: result.market.logLoss }, 'train: bracket model registered');
       return result;
