@@ -10,6 +10,7 @@ import { createLiveIngestActivities } from './live-ingest';
 import { createTuneActivities } from './ml/tune';
 import { createDatasetActivities } from './ml/dataset';
 import { createTrainActivities } from './ml/train';
+import { createDeltaTrainActivities } from './ml/train-delta';
 
 /**
  * Credentials and identities for the real services, read once from the environment by the process
@@ -46,7 +47,7 @@ export function activitiesFor(role: TaskQueueRole, deps: ActivityDeps): object {
     case 'ingest':
       return { ...createRegistryActivities(deps), ...createBackfillActivities(deps), ...createValidateActivities(deps), ...createLiveIngestActivities(deps) };
     case 'ml':
-      return { ...createTuneActivities(deps), ...createDatasetActivities(deps), ...createTrainActivities(deps) };
+      return { ...createTuneActivities(deps), ...createDatasetActivities(deps), ...createTrainActivities(deps), ...createDeltaTrainActivities(deps) };
     case 'pipeline':
     case 'backtest':
     case 'trading':

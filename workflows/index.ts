@@ -7,3 +7,4 @@ export { validateWorkflow, validateCityWorkflow } from './validate';
 export { tuneWorkflow } from './tune';
 export { datasetWorkflow, datasetCityWorkflow } from './dataset';
 export { trainCityWorkflow } from './train';
+export { deltaSweepWorkflow } from './delta-sweep';
