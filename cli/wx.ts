@@ -10,6 +10,7 @@ import { INPUT_ERROR_NAMES } from '../runtime/errors';
 import { registerMlGbdt } from './commands/ml-gbdt';
 import { registerMlStudy } from './commands/ml-study';
 import { registerMlTrain } from './commands/ml-train';
+import { registerMlDeltaSweep } from './commands/ml-delta-sweep';
 import { parseArgs, worldOverrides, BackfillArgsSchema, SandboxArgsSchema, ValidateArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError, checkServableRange } from './args';
 
 // Subcommands import the Temporal SDK, drizzle and the runtime lazily, so that `--help`, `ui` and
@@ -275,6 +276,7 @@ export function buildProgram(): Command {
   registerMlGbdt(program.commands.find((c) => c.name() === 'ml') ?? program.command('ml').description('model engine: train the GBDT on Parquet/CSV files; tuning studies'));
   registerMlStudy(program.commands.find((c) => c.name() === 'ml')!);
   registerMlTrain(program.commands.find((c) => c.name() === 'ml')!);
+  registerMlDeltaSweep(program.commands.find((c) => c.name() === 'ml')!);
 
   program
     .command('config')
