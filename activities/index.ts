@@ -11,6 +11,7 @@ import { createTuneActivities } from './ml/tune';
 import { createDatasetActivities } from './ml/dataset';
 import { createTrainActivities } from './ml/train';
 import { createDeltaTrainActivities } from './ml/train-delta';
+import { createEdgeActivities } from './ml/edge';
 
 /**
  * Credentials and identities for the real services, read once from the environment by the process
@@ -47,7 +48,7 @@ export function activitiesFor(role: TaskQueueRole, deps: ActivityDeps): object {
     case 'ingest':
       return { ...createRegistryActivities(deps), ...createBackfillActivities(deps), ...createValidateActivities(deps), ...createLiveIngestActivities(deps) };
     case 'ml':
-      return { ...createTuneActivities(deps), ...createDatasetActivities(deps), ...createTrainActivities(deps), ...createDeltaTrainActivities(deps) };
+      return { ...createTuneActivities(deps), ...createDatasetActivities(deps), ...createTrainActivities(deps), ...createDeltaTrainActivities(deps), ...createEdgeActivities(deps) };
     case 'pipeline':
     case 'backtest':
     case 'trading':

@@ -8,3 +8,4 @@ export { tuneWorkflow } from './tune';
 export { datasetWorkflow, datasetCityWorkflow } from './dataset';
 export { trainCityWorkflow } from './train';
 export { deltaSweepWorkflow } from './delta-sweep';
+export { edgeClassifierWorkflow } from './edge';

@@ -119,6 +119,7 @@ describe('threshold chooser', () => {
 
   it('summarises trades: count, win rate, total and per-trade P&L', () => {
     expect(summariseTrades([58.3, -41.7, 10, -5], [0, 1, 2])).toEqual({ trades: 3, winRate: 2 / 3, totalPnlCents: 58.3 - 41.7 + 10, pnlPerTradeCents: (58.3 - 41.7 + 10) / 3 });
+    expect(summariseTrades([1], [])).toEqual({ trades: 0, winRate: null, totalPnlCents: 0, pnlPerTradeCents: null });
   });
 });
 

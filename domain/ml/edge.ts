@@ -153,22 +153,19 @@ export function selectCandidates(c: EdgeCandidates, keep: (i: number) => boolean
 
 /** The classifier's training matrix over candidates `ix`: label 1 where the trade's P&L after fees is > 0. */
 export function edgeMatrix(c: EdgeCandidates, ix: Int32Array): GbdtDataset {
-  const nf = EDGE_FEATURES.length;
-  const x = new Float64Array(ix.length * nf);
   const y = new Float64Array(ix.length);
   ix.forEach((i, k) => {
-    x.set(c.x.subarray(i * nf, (i + 1) * nf), k * nf);
     const pnl = c.pnlCents[i]!;
     if (Number.isNaN(pnl)) throw new RangeError(`edgeMatrix: candidate ${i} (row ${c.row[i]}, bracket ${c.bracket[i]}) is not settled`);
     y[k] = pnl > 0 ? 1 : 0;
   });
-  return { x, rows: ix.length, featureNames: [...EDGE_FEATURES], y };
+  return { x: edgeFeatures(c, ix), rows: ix.length, featureNames: [...EDGE_FEATURES], y };
 }
 
-/** The classifier's features of candidates `ix`, as float32 rows for the ONNX Predictor. */
-export function edgeFeatureRows(c: EdgeCandidates, ix: Int32Array): Float32Array {
+/** The classifier's features of candidates `ix`, row-major [ix × EDGE_FEATURES] (Float32Array.from for the ONNX Predictor). */
+export function edgeFeatures(c: EdgeCandidates, ix: Int32Array): Float64Array {
   const nf = EDGE_FEATURES.length;
-  const x = new Float32Array(ix.length * nf);
+  const x = new Float64Array(ix.length * nf);
   ix.forEach((i, k) => x.set(c.x.subarray(i * nf, (i + 1) * nf), k * nf));
   return x;
 }
@@ -209,9 +206,10 @@ export function chooseThreshold(scores: ArrayLike<number>, pnlCents: ArrayLike<n
 /** What a set of trades made: count, win rate, total and per-trade P&L after fees (cents per contract). */
 export interface TradeSummary {
   trades: number;
-  winRate: number;
+  /** Null without trades. */
+  winRate: number | null;
   totalPnlCents: number;
-  pnlPerTradeCents: number;
+  pnlPerTradeCents: number | null;
 }
 
 export function summariseTrades(pnlCents: ArrayLike<number>, ix: ArrayLike<number>): TradeSummary {
@@ -223,7 +221,7 @@ export function summariseTrades(pnlCents: ArrayLike<number>, ix: ArrayLike<numbe
     if (pnl > 0) wins++;
   }
   const n = ix.length;
-  return { trades: n, winRate: n ? wins / n : NaN, totalPnlCents: total, pnlPerTradeCents: n ? total / n : NaN };
+  return { trades: n, winRate: n ? wins / n : null, totalPnlCents: total, pnlPerTradeCents: n ? total / n : null };
 }
 
 /**

@@ -1,0 +1,64 @@
+import { defineQuery, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { DatasetActivities } from '../activities/ml/dataset';
+import type { EdgeActivities, EdgeClassifierResult, TrainEdgeInput } from '../activities/ml/edge';
+import type { DatasetResult, DatasetWorkflowInput } from '../schemas/dataset';
+import type { StageInput } from '../schemas/stage';
+import { rootMessage } from './errors';
+import { CITY, STAGE } from './search-attributes';
+
+export interface EdgeProgress {
+  stage: 'dataset' | 'fit' | 'done' | 'failed';
+  dataset?: DatasetResult;
+  result?: EdgeClassifierResult;
+  error?: string;
+}
+export const edgeProgressQuery = defineQuery<EdgeProgress>('edgeProgress');
+
+const retry = { maximumAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, nonRetryableErrorTypes: ['InvalidInput'] };
+const { buildCityDataset } = proxyActivities<DatasetActivities>({ startToCloseTimeout: '60 minutes', heartbeatTimeout: '10 minutes', retry });
+const { trainEdgeClassifier } = proxyActivities<EdgeActivities>({ startToCloseTimeout: '120 minutes', heartbeatTimeout: '20 minutes', retry });
+
+export interface EdgeClassifierWorkflowInput extends StageInput {
+  /** Dataset build parameters (domain/features DatasetParamsSchema). */
+  datasetParams?: DatasetWorkflowInput['params'];
+  /** The classifier's GBDT parameters over DEFAULT_EDGE_PARAMS, and the bracket model's over the city's active ones. */
+  params?: Record<string, unknown>;
+  bracketParams?: Record<string, unknown>;
+  testFraction?: number;
+  testFrom?: string;
+  maxQuoteAgeMinutes?: number;
+  priceRule?: TrainEdgeInput['priceRule'];
+  contracts?: number;
+  minEdgeCents?: number;
+  validFraction?: number;
+  fees?: TrainEdgeInput['fees'];
+}
+
+const SETTINGS = ['params', 'bracketParams', 'testFraction', 'testFrom', 'maxQuoteAgeMinutes', 'priceRule', 'contracts', 'minEdgeCents', 'validFraction', 'fees'] as const satisfies ReadonlyArray<keyof EdgeClassifierWorkflowInput & keyof TrainEdgeInput>;
+
+/**
+ * One city's edge classifier: the dataset (from the Parquet cache when its inputs are unchanged), then
+ * the classifier's fit, threshold, ONNX export and registration in one idempotent activity (the version
+ * is a hash of its inputs), so a crash anywhere resumes without a second version.
+ */
+export async function edgeClassifierWorkflow(input: EdgeClassifierWorkflowInput): Promise<EdgeClassifierResult> {
+  const progress: EdgeProgress = { stage: 'dataset' };
+  setHandler(edgeProgressQuery, () => progress);
+  upsertSearchAttributes([
+    { key: CITY, value: input.city },
+    { key: STAGE, value: 'edge' },
+  ]);
+  try {
+    progress.dataset = await buildCityDataset({ city: input.city as DatasetWorkflowInput['city'], from: input.from, to: input.to, ...(input.datasetParams ? { params: input.datasetParams } : {}) });
+    progress.stage = 'fit';
+    // Only the settings given (the activity's schema holds the defaults); a stage's other arguments stay out.
+    const given = Object.fromEntries(SETTINGS.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
+    progress.result = await trainEdgeClassifier({ ...given, city: input.city, datasetPath: progress.dataset.path });
+    progress.stage = 'done';
+    return progress.result;
+  } catch (err) {
+    progress.stage = 'failed';
+    progress.error = rootMessage(err);
+    throw err;
+  }
+}
