@@ -27,10 +27,12 @@ export interface TrainJob {
   reportEvery: number;
   /** Held-out metric of the final model on `valid`. */
   metric: 'logloss' | 'rps';
+  /** Also send back the final model's probabilities on `valid` (rows × classes), for a caller's own metric (e.g. the bracket objective's log loss over each ladder). */
+  returnProba?: boolean;
 }
 
 export type TrainOutcome =
-  | { kind: 'done'; value: number; bestIteration: number; iterations: number }
+  | { kind: 'done'; value: number; bestIteration: number; iterations: number; proba?: Float64Array }
   | { kind: 'stopped'; step: number };
 
 /** A failure inside the thread, with the name of the error thrown there (e.g. InvalidGbdtParamsError). */
@@ -46,7 +48,7 @@ export class TrainThreadError extends Error {
 
 type ThreadMessage =
   | { kind: 'progress'; iteration: number; valid: number }
-  | { kind: 'done'; value: number; bestIteration: number; iterations: number }
+  | { kind: 'done'; value: number; bestIteration: number; iterations: number; proba?: Float64Array }
   | { kind: 'error'; name: string; message: string };
 
 const BOOT = new URL('./train-worker-boot.mjs', import.meta.url);
@@ -132,9 +134,9 @@ export function trainInThread(job: TrainJob, opts: TrainInThreadOptions = {}): P
         chain.catch((err: unknown) => finish(false, () => reject(err)));
       } else if (m.kind === 'done') {
         // The thread is idle from here on, whatever the pending reports decide.
-        const { kind, value, bestIteration, iterations } = m;
+        const { kind, value, bestIteration, iterations, proba } = m;
         void chain.then(
-          () => finish(true, () => resolve({ kind, value, bestIteration, iterations })),
+          () => finish(true, () => resolve({ kind, value, bestIteration, iterations, ...(proba ? { proba } : {}) })),
           () => undefined,
         );
         // A report that failed or stopped the run has already ended the call (the thread is terminated).
@@ -174,7 +176,9 @@ export async function threadMain(): Promise<void> {
       });
       const proba = predictProba(trained.model, valid.x, valid.rows);
       const value = job.metric === 'rps' ? rankedProbabilityScore(proba, valid.y, K) : logLoss(proba, valid.y, K);
-      port.postMessage({ kind: 'done', value, bestIteration: trained.model.bestIteration, iterations: trained.evals.length } satisfies ThreadMessage);
+      const done: ThreadMessage = { kind: 'done', value, bestIteration: trained.model.bestIteration, iterations: trained.evals.length, ...(job.returnProba ? { proba } : {}) };
+      // The probabilities' buffer is the thread's own: moved, not copied.
+      port.postMessage(done, job.returnProba ? [proba.buffer as ArrayBuffer] : []);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       port.postMessage({ kind: 'error', name: e.name, message: e.message } satisfies ThreadMessage);

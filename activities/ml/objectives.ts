@@ -26,6 +26,7 @@ import { TEST_PROBLEMS, type TestProblem } from '../../domain/ml/tpe/test-functi
 import type { Params, SearchSpace } from '../../domain/ml/tpe/types';
 import type { ObjectiveSpec } from '../../schemas/tune';
 import type { ActivityDeps } from '../index';
+import { bracketObjective } from './bracket-objective';
 
 export class ObjectiveSpecError extends DomainError {}
 
@@ -187,6 +188,8 @@ export const OBJECTIVES: ObjectiveRegistry = {
   branin: testFunction(TEST_PROBLEMS.branin),
   hartmann6: testFunction(TEST_PROBLEMS.hartmann6),
   gbdt,
+  // The bracket model on time-series folds of a city dataset's training days (./bracket-objective.ts).
+  bracket: define(bracketObjective),
 };
 
 /**
