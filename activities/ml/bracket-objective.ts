@@ -253,7 +253,7 @@ export interface FoldScore {
 }
 
 export const bracketObjective: ObjectiveDefinition<BracketObjectiveOptions> = {
-  description: 'bracket model: mean bracket log loss over time-series folds of a dataset’s training days',
+  description: 'bracket model: mean bracket log loss over time-series folds of the training days of a city dataset',
   options: bracketObjectiveOptions,
   params: () => [],
   checkSpace(space) {
