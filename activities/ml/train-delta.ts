@@ -251,7 +251,7 @@ export function createDeltaTrainActivities(deps: ActivityDeps) {
       const { spec } = input;
       const gbdt = asInvalid('train-delta', () => deltaParams(spec, input.params));
       const d = await loadDataset('train-delta', input.datasetPath, input.city);
-      const split = asInvalid(`train-delta ${input.city}`, () => deltaSplit(d, input));
+      const split = asInvalid('train-delta', () => deltaSplit(d, input));
       const fit = asInvalid(`train-delta ${input.city}`, () => fitDelta(d, split, spec, gbdt, heartbeat));
 
       const { test, train, y, pModel, pMarket } = fit;
@@ -301,7 +301,7 @@ export function createDeltaTrainActivities(deps: ActivityDeps) {
       // Every spec's parameters checked before the first (long) fit.
       asInvalid('delta-sweep', () => specs.forEach((s) => deltaParams(s, input.params)));
       const d = await loadDataset('delta-sweep', input.datasetPath, input.city);
-      const split = asInvalid(`delta-sweep ${input.city}`, () => deltaSplit(d, input));
+      const split = asInvalid('delta-sweep', () => deltaSplit(d, input));
       const result = asInvalid(`delta-sweep ${input.city}`, () => deltaSweep(d, split, specs, input.params, heartbeat));
       deps.log.info({ city: input.city, best: result.rows[result.best]!.label, testDays: result.testDays }, 'delta-sweep: done');
       return result;

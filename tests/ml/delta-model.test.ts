@@ -175,7 +175,7 @@ describe('ordinal delta model (real backfill, dev server, PostgreSQL, onnxruntim
     await rejects(act.trainDeltaModel({ city: CITY, datasetPath: path, params: { numLeaves: 1 } }), /params\.numLeaves 1: must be >= 2/);
     await rejects(act.trainDeltaModel({ city: 'austin', datasetPath: path }), /is for chicago, not austin/);
     await rejects(act.trainDeltaModel({ city: CITY, datasetPath: join(dataDir, 'nope.parquet') }), /train-delta dataset: .*nope\.parquet/);
-    await rejects(act.trainDeltaModel({ city: CITY, datasetPath: path, testFrom: '2030-01-01' }), /train-delta chicago: .*2030-01-01/);
+    await rejects(act.trainDeltaModel({ city: CITY, datasetPath: path, testFrom: '2030-01-01' }), /train-delta: chicago: .*2030-01-01/);
     await rejects(act.deltaSweep({ city: CITY, datasetPath: path, specs: [] }), /delta-sweep input specs/);
     expect((await db.db.select().from(mlModelVersion)).length).toBe(before);
   });
