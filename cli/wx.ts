@@ -11,6 +11,7 @@ import { registerMlGbdt } from './commands/ml-gbdt';
 import { registerMlStudy } from './commands/ml-study';
 import { registerMlTrain } from './commands/ml-train';
 import { registerMlDeltaSweep } from './commands/ml-delta-sweep';
+import { registerMlReport } from './commands/ml-report';
 import { parseArgs, worldOverrides, BackfillArgsSchema, SandboxArgsSchema, ValidateArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError, checkServableRange } from './args';
 
 // Subcommands import the Temporal SDK, drizzle and the runtime lazily, so that `--help`, `ui` and
@@ -277,6 +278,7 @@ export function buildProgram(): Command {
   registerMlStudy(program.commands.find((c) => c.name() === 'ml')!);
   registerMlTrain(program.commands.find((c) => c.name() === 'ml')!);
   registerMlDeltaSweep(program.commands.find((c) => c.name() === 'ml')!);
+  registerMlReport(program.commands.find((c) => c.name() === 'ml')!);
 
   program
     .command('config')
