@@ -80,7 +80,7 @@ describe('ordinal delta model (real backfill, dev server, PostgreSQL, onnxruntim
     })();
     await Promise.all(workers.map((w) => w.runUntil(scenario.catch(() => undefined))));
     sweep = await scenario;
-  });
+  }, 2_400_000); // the backfill and the sweep: about 40 s by default, minutes on a WX_DELTA_* year
 
   afterAll(async () => {
     await sandbox?.close();
@@ -93,7 +93,7 @@ describe('ordinal delta model (real backfill, dev server, PostgreSQL, onnxruntim
   const activities = () => {
     const real = createDeltaTrainActivities({ db: db.db, pool: db.pool, log, config });
     return {
-      trainDeltaModel: (i: TrainDeltaInput) => new MockActivityEnvironment().run(real.trainDeltaModel, i),
+      trainDeltaModel: (i: TrainDeltaInput) => new MockActivityEnvironment().run(real.trainDeltaModel, i) as Promise<TrainDeltaResult>,
       deltaSweep: (i: Parameters<typeof real.deltaSweep>[0]) => new MockActivityEnvironment().run(real.deltaSweep, i),
     };
   };
