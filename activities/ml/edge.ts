@@ -15,7 +15,7 @@
  * upserts the same ml.model_version row (kind 'edge', the city's active one).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, isNotNull } from 'drizzle-orm';
@@ -41,7 +41,7 @@ import { gbdtParamsSchema, type GbdtParams } from '../../domain/ml/gbdt/params';
 import { auc } from '../../domain/ml/metrics';
 import { timeHoldout } from '../../domain/ml/splits';
 import { readDatasetFile } from '../../ml/dataset-cache';
-import { writeModelFiles } from '../../ml/model-files';
+import { MODEL_JSON, MODEL_ONNX, writeModelFiles } from '../../ml/model-files';
 import { trainGbdtThreaded } from '../../ml/parallel/train';
 import { TableInputError } from '../../ml/tables';
 import { kalshiSeries, mlModelVersion } from '../../schemas/db';
@@ -190,6 +190,28 @@ export function createEdgeActivities(deps: ActivityDeps) {
     return feeScheduleFromApi({ fee_type: rows[0]!.feeType!, fee_multiplier: rows[0]!.feeMultiplier ?? 1 });
   }
 
+  /**
+   * The result of a run already registered under this version with its files in place (a retry after
+   * the registration, or the same inputs again): the same version is the same fit, so it is not redone.
+   */
+  async function registeredResult(city: string, version: string, artifactDir: string): Promise<{ result: EdgeClassifierResult; params: Record<string, unknown> } | undefined> {
+    const [row] = await deps.db
+      .select({ version: mlModelVersion.version })
+      .from(mlModelVersion)
+      .where(and(eq(mlModelVersion.cityId, city), eq(mlModelVersion.kind, EDGE_MODEL_KIND), eq(mlModelVersion.version, version)));
+    if (!row) return undefined;
+    let texts: string[];
+    try {
+      await Promise.all([MODEL_JSON, MODEL_ONNX].map((f) => access(join(artifactDir, f))));
+      texts = await Promise.all(['metrics.json', 'params.json'].map((f) => readFile(join(artifactDir, f), 'utf8')));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      deps.log.warn({ city, version, artifactDir }, 'edge: registered version is missing files; refitting');
+      return undefined;
+    }
+    return { result: JSON.parse(texts[0]!) as EdgeClassifierResult, params: JSON.parse(texts[1]!) as Record<string, unknown> };
+  }
+
   return {
     async trainEdgeClassifier(raw: TrainEdgeInput): Promise<EdgeClassifierResult> {
       const parsed = TrainEdgeInputSchema.safeParse(raw);
@@ -215,6 +237,17 @@ export function createEdgeActivities(deps: ActivityDeps) {
       const bracketParams = { ...bracket.data, numClasses: 2 } as GbdtParams;
       const fees = input.fees ?? (await cityFees(input.city));
       const trade = { priceRule: input.priceRule, fees, contracts: input.contracts };
+      // The dataset's inputs and build parameters (not its path), and every setting: the same run, the same version.
+      const settings = { ...input, datasetPath: undefined, dataset: d.params, fees, bracketParams, edgeParams: edgeParams.data };
+      const version = `e-${createHash('sha256').update(`${d.inputHash}|${JSON.stringify(settings)}`).digest('hex').slice(0, 12)}`;
+      const artifactDir = join(deps.config.dataDir, 'models', input.city, version);
+      const done = await registeredResult(input.city, version, artifactDir);
+      if (done) {
+        // Registered again, so the version is the active one as after a fit (a later run may have retired it).
+        await register(deps, done.result as unknown as TrainCityResult, done.params);
+        deps.log.info({ city: input.city, version }, 'edge: already fitted and registered; kept');
+        return done.result;
+      }
 
       const rows = usableRows(d, true, input.maxQuoteAgeMinutes);
       const allDays = new Set(Array.from(rows, (r) => d.date[r]!));
@@ -271,10 +304,6 @@ export function createEdgeActivities(deps: ActivityDeps) {
       const testScores = score(classifier, testCands, testIx);
       const gatedTest = Int32Array.from(testIx.filter((_, k) => passes(testScores[k]!, chosen.threshold)));
 
-      // The dataset's inputs and build parameters (not its path), and every setting: the same run, the same version.
-      const settings = { ...input, datasetPath: undefined, dataset: d.params, fees, bracketParams, edgeParams: edgeParams.data };
-      const version = `e-${createHash('sha256').update(`${d.inputHash}|${JSON.stringify(settings)}`).digest('hex').slice(0, 12)}`;
-      const artifactDir = join(deps.config.dataDir, 'models', input.city, version);
       const result: EdgeClassifierResult = {
         city: input.city,
         kind: EDGE_MODEL_KIND,
