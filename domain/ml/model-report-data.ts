@@ -112,7 +112,8 @@ function sourceData(p: ArrayLike<number>, y: ArrayLike<number>, bins: number): R
       lo: b.lo,
       hi: b.hi,
       count: b.count,
-      meanPredicted: b.count > 0 ? b.meanPredicted : null,
+      // A bin's mean lies within its edges; clamped so a sum's rounding never puts it a hair outside [0, 1].
+      meanPredicted: b.count > 0 ? Math.min(b.hi, Math.max(b.lo, b.meanPredicted)) : null,
       observedFrequency: b.count > 0 ? b.observedFrequency : null,
     })),
   };
