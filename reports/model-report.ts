@@ -6,8 +6,7 @@
  * rendered to inline SVG in Node (reports/validation-report.ts vegaLiteToSvg).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { REPORT_SOURCES, type ReportSource } from '../domain/ml/model-report-data';
-import type { ModelMetrics, ModelReportDataParsed as ModelReportData, ReportScores } from '../schemas/model-report';
+import { REPORT_SOURCES, type ModelMetrics, type ModelReportDataParsed as ModelReportData, type ReportScores, type ReportSource } from '../schemas/model-report';
 import { vegaLiteToSvg } from './validation-report';
 
 export const SOURCE_LABELS: Record<ReportSource, string> = {

@@ -7,6 +7,9 @@ import { z } from 'zod';
 import { IsoDateSchema } from '../domain/iso-date';
 import { MODEL_REPORT_FORMAT, MODEL_REPORT_FORMAT_VERSION, type ModelReportData } from '../domain/ml/model-report-data';
 
+// The sources, in the report's order, for the renderer (reports/ reads schemas, not domain).
+export { REPORT_SOURCES, type ReportSource } from '../domain/ml/model-report-data';
+
 const finite = z.number().refine(Number.isFinite, { message: 'expected a finite number' });
 const probability = z.number().min(0).max(1);
 
@@ -76,7 +79,7 @@ void reportMatch;
  * metrics.json: the trainer's result (activities/ml/train.ts TrainCityResult), the fields the report
  * shows. Other fields pass through untouched (the trainer may add some).
  */
-export const ModelMetricsSchema = z.looseObject({
+const modelMetricsFields = z.object({
   city: z.string().min(1),
   kind: z.string().min(1),
   version: z.string().min(1),
@@ -91,4 +94,6 @@ export const ModelMetricsSchema = z.looseObject({
   logLossDiff: z.object({ estimate: finite, lo: finite, hi: finite }),
   trees: z.number().int().nonnegative(),
 });
-export type ModelMetrics = z.infer<typeof ModelMetricsSchema>;
+export const ModelMetricsSchema = modelMetricsFields.loose();
+/** The fields read (without the index signature of the loose schema, so TrainCityResult can be checked against it). */
+export type ModelMetrics = z.infer<typeof modelMetricsFields>;
