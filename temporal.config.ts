@@ -110,6 +110,14 @@ export const ConfigSchema = z.object({
   pipeline: z.object({
     from: isoDate,
     to: isoDate,
+    /**
+     * Days at the end of the range whose events get 1-minute candles; older events get 60-minute
+     * candles only (the dataset's hourly market clock needs no more). 0: 1-minute candles for every day.
+     */
+    minuteCandleDays: z.coerce.number({ error: 'expected a whole number of days' }).int('expected a whole number of days').min(0, 'expected 0 or more days'),
+    /** The ML stages' settings: snapshot spacing of the datasets and TPE trials per city. */
+    stepMinutes: z.coerce.number({ error: 'expected minutes' }).int('expected whole minutes').min(5, 'expected at least 5 minutes').max(1440, 'expected at most 1440 minutes'),
+    tuneTrials: z.coerce.number({ error: 'expected a number of trials' }).int('expected a whole number of trials').min(1, 'expected at least 1 trial').max(1000, 'expected at most 1000 trials'),
   }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
@@ -134,7 +142,9 @@ export const DEFAULTS: Config = {
   world: { kind: 'generated', seed: 42, inefficiency: 'none' },
   cities: CITIES.map((c) => c.id),
   // One week around the spring DST change: every stage meets a 23-hour civil day.
-  pipeline: { from: '2025-03-06', to: '2025-03-12' },
+  // A year of events, ending with the week of the spring DST change (every stage meets a 23-hour civil
+  // day); the last two weeks with 1-minute candles.
+  pipeline: { from: '2024-03-06', to: '2025-03-12', minuteCandleDays: 14, stepMinutes: 120, tuneTrials: 6 },
 };
 
 /** Environment variable -> configuration path. Shown in errors so that users know what to fix. */
@@ -160,6 +170,9 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: string[]; parse?: (v: 
   { env: 'WX_CITIES', path: ['cities'], parse: (v) => v.split(',').map((s) => s.trim()).filter(Boolean) },
   { env: 'WX_FROM', path: ['pipeline', 'from'] },
   { env: 'WX_TO', path: ['pipeline', 'to'] },
+  { env: 'WX_MINUTE_CANDLE_DAYS', path: ['pipeline', 'minuteCandleDays'] },
+  { env: 'WX_STEP_MINUTES', path: ['pipeline', 'stepMinutes'] },
+  { env: 'WX_TUNE_TRIALS', path: ['pipeline', 'tuneTrials'] },
 ];
 
 export class ConfigError extends Error {

@@ -119,7 +119,10 @@ export function createBackfillActivities({ db, pool: givenPool, log, config }: A
       };
       const resumedFromChunk = checkpoint.nextChunk;
       const slog = log.child({ city: input.city, source: input.source, slice: `${input.from}..${input.to}`, attempt: info.attempt });
-      const world = await worldKey(config);
+      // A slice fetched with hourly candles only is another ingest than a full one: a later run that
+      // wants the 1-minute candles must not skip it as complete.
+      const coarse = input.source === 'kalshi' && input.minuteCandlesFrom !== undefined && input.from < input.minuteCandlesFrom;
+      const world = `${await worldKey(config)}${coarse ? `#hourly-candles-before-${input.minuteCandlesFrom}` : ''}`;
       const base = { city: input.city, source: input.source, from: input.from, to: input.to, chunks: chunks.length, attempt: info.attempt };
       if (!input.refresh) {
         const done = await completedSlice(pool, input, world);
@@ -134,6 +137,7 @@ export function createBackfillActivities({ db, pool: givenPool, log, config }: A
         city: input.city,
         slice: { from: input.from, to: input.to },
         forecastLeadDays: input.forecastLeadDays,
+        ...(input.minuteCandlesFrom ? { minuteCandlesFrom: input.minuteCandlesFrom } : {}),
         clients: backfillClients(config, slog),
         log: slog,
       });

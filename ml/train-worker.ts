@@ -9,6 +9,10 @@
  */
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import type { GbdtParams } from '../domain/ml/gbdt/params';
+import type { GbdtModel } from '../domain/ml/gbdt/model';
+import type { TrainResult } from '../domain/ml/gbdt/train';
+
+type FeatureImportance = TrainResult['importance'];
 
 export interface SharedRows {
   /** Row-major rows × features (NaN = missing), ideally over a SharedArrayBuffer. */
@@ -29,10 +33,12 @@ export interface TrainJob {
   metric: 'logloss' | 'rps';
   /** Also send back the final model's probabilities on `valid` (rows × classes), for a caller's own metric (e.g. the bracket objective's log loss over each ladder). */
   returnProba?: boolean;
+  /** Also send back the trained model (the training activity keeps it; a trial needs only its value). */
+  returnModel?: boolean;
 }
 
 export type TrainOutcome =
-  | { kind: 'done'; value: number; bestIteration: number; iterations: number; proba?: Float64Array }
+  | { kind: 'done'; value: number; bestIteration: number; iterations: number; proba?: Float64Array; model?: GbdtModel; importance?: FeatureImportance }
   | { kind: 'stopped'; step: number };
 
 /** A failure inside the thread, with the name of the error thrown there (e.g. InvalidGbdtParamsError). */
@@ -48,7 +54,7 @@ export class TrainThreadError extends Error {
 
 type ThreadMessage =
   | { kind: 'progress'; iteration: number; valid: number }
-  | { kind: 'done'; value: number; bestIteration: number; iterations: number; proba?: Float64Array }
+  | { kind: 'done'; value: number; bestIteration: number; iterations: number; proba?: Float64Array; model?: GbdtModel; importance?: FeatureImportance }
   | { kind: 'error'; name: string; message: string };
 
 const BOOT = new URL('./train-worker-boot.mjs', import.meta.url);
@@ -134,9 +140,9 @@ export function trainInThread(job: TrainJob, opts: TrainInThreadOptions = {}): P
         chain.catch((err: unknown) => finish(false, () => reject(err)));
       } else if (m.kind === 'done') {
         // The thread is idle from here on, whatever the pending reports decide.
-        const { kind, value, bestIteration, iterations, proba } = m;
+        const { kind, value, bestIteration, iterations, proba, model, importance } = m;
         void chain.then(
-          () => finish(true, () => resolve({ kind, value, bestIteration, iterations, ...(proba ? { proba } : {}) })),
+          () => finish(true, () => resolve({ kind, value, bestIteration, iterations, ...(proba ? { proba } : {}), ...(model ? { model } : {}), ...(importance ? { importance } : {}) })),
           () => undefined,
         );
         // A report that failed or stopped the run has already ended the call (the thread is terminated).
@@ -176,7 +182,7 @@ export async function threadMain(): Promise<void> {
       });
       const proba = predictProba(trained.model, valid.x, valid.rows);
       const value = job.metric === 'rps' ? rankedProbabilityScore(proba, valid.y, K) : logLoss(proba, valid.y, K);
-      const done: ThreadMessage = { kind: 'done', value, bestIteration: trained.model.bestIteration, iterations: trained.evals.length, ...(job.returnProba ? { proba } : {}) };
+      const done: ThreadMessage = { kind: 'done', value, bestIteration: trained.model.bestIteration, iterations: trained.evals.length, ...(job.returnProba ? { proba } : {}), ...(job.returnModel ? { model: trained.model, importance: trained.importance } : {}) };
       // The probabilities' buffer is the thread's own: moved, not copied.
       port.postMessage(done, job.returnProba ? [proba.buffer as ArrayBuffer] : []);
     } catch (err) {

@@ -33,6 +33,11 @@ const Options = {
   maxConcurrentSlices: z.number().int().min(1).max(32).default(4),
   /** Fetch and upsert every slice even when wx.ingest_manifest records it as complete (`--refresh`). */
   refresh: z.boolean().default(false),
+  /**
+   * 1-minute candles only for events on or after this date; older events get 60-minute candles alone
+   * (a long history at the hourly decision times without twenty times the rows). Default: every event.
+   */
+  minuteCandlesFrom: IsoDateSchema.optional(),
 };
 
 export const BackfillInputSchema = z
@@ -62,6 +67,7 @@ export const SliceInputSchema = z.object({
   to: IsoDateSchema,
   forecastLeadDays: z.number().int().min(1).max(7).default(DEFAULT_FORECAST_LEAD_DAYS),
   refresh: z.boolean().default(false),
+  minuteCandlesFrom: IsoDateSchema.optional(),
 });
 export type SliceInput = z.input<typeof SliceInputSchema>;
 

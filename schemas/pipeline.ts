@@ -26,6 +26,10 @@ export const PipelineInputSchema = z.object({
   taskQueues: TaskQueuesSchema,
   /** Backfill every slice again, even those wx.ingest_manifest records as complete (`wx start --refresh`). */
   refresh: z.boolean().optional(),
+  /** Backfill: 1-minute candles only for events on or after this date. */
+  minuteCandlesFrom: isoDate.optional(),
+  /** The ML stages: dataset snapshot spacing and TPE trials per city. */
+  ml: z.object({ stepMinutes: z.number().int(), tuneTrials: z.number().int() }).optional(),
 });
 export type PipelineInput = z.infer<typeof PipelineInputSchema>;
 

@@ -7,3 +7,15 @@ export const StageInputSchema = z.object({
   to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
 });
 export type StageInput = z.infer<typeof StageInputSchema>;
+
+/** TPE trials per city when the caller names none: enough for the sampler to leave its random start. */
+export const DEFAULT_TUNE_TRIALS = 16;
+
+/** The ML stages' per-city input: the pipeline's range and its ML settings. */
+export const MlStageInputSchema = StageInputSchema.extend({
+  /** Minutes between dataset snapshots on the market clock (default: the dataset builder's). */
+  stepMinutes: z.number().int().min(5).max(1440).optional(),
+  /** TPE trials of the city's bracket-model study (default: the tune stage's). */
+  tuneTrials: z.number().int().min(1).max(1000).optional(),
+});
+export type MlStageInput = z.infer<typeof MlStageInputSchema>;

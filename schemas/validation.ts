@@ -56,6 +56,8 @@ export const ValidateInputSchema = z
     /** The reference "now" for freshness and for open markets' windows (an ISO instant). */
     asOf: isoDateTime,
     thresholds: ValidationThresholdsSchema.prefault({}),
+    /** 1-minute candles are expected only for events on or after this date (the backfill fetched hourly ones before it). */
+    minuteCandlesFrom: IsoDateSchema.optional(),
     /** File name stem of the report; default: the workflow id with unsafe characters replaced. */
     reportId: z
       .string()

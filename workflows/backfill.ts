@@ -89,6 +89,7 @@ export async function backfillCityWorkflow(raw: BackfillCityInput & { reportTo?:
           to: task.slice.to,
           forecastLeadDays: input.forecastLeadDays,
           ...(input.refresh ? { refresh: true } : {}),
+          ...(input.minuteCandlesFrom && task.source === 'kalshi' ? { minuteCandlesFrom: input.minuteCandlesFrom } : {}),
         });
         state.slicesDone += 1;
         if (result.skipped) state.slicesSkipped += 1;
@@ -176,6 +177,7 @@ export async function backfillWorkflow(raw: BackfillInput): Promise<BackfillProg
               heartbeatTimeoutSeconds: input.heartbeatTimeoutSeconds,
               maxConcurrentSlices: input.maxConcurrentSlices,
               ...(input.refresh ? { refresh: true } : {}),
+              ...(input.minuteCandlesFrom ? { minuteCandlesFrom: input.minuteCandlesFrom } : {}),
               reportTo: info.workflowId,
             },
           ],

@@ -1,7 +1,7 @@
 import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { DatasetActivities } from '../activities/ml/dataset';
 import type { DatasetResult, DatasetWorkflowInput } from '../schemas/dataset';
-import type { StageInput } from '../schemas/stage';
+import type { MlStageInput } from '../schemas/stage';
 import { rootMessage } from './errors';
 
 export interface DatasetProgress {
@@ -36,7 +36,7 @@ export async function datasetWorkflow(input: DatasetWorkflowInput): Promise<Data
   }
 }
 
-/** The pipeline's dataset stage for one city: the default build parameters over the pipeline's range. */
-export async function datasetCityWorkflow(input: StageInput): Promise<DatasetResult> {
-  return datasetWorkflow({ city: input.city as DatasetWorkflowInput['city'], from: input.from, to: input.to });
+/** The pipeline's dataset stage for one city: the default build parameters (and the pipeline's snapshot spacing) over its range. */
+export async function datasetCityWorkflow(input: MlStageInput): Promise<DatasetResult> {
+  return datasetWorkflow({ city: input.city as DatasetWorkflowInput['city'], from: input.from, to: input.to, ...(input.stepMinutes ? { params: { stepMinutes: input.stepMinutes } } : {}) });
 }

@@ -6,6 +6,6 @@ export { forecastSnapshotWorkflow, candlePollWorkflow } from './live-ingest';
 export { validateWorkflow, validateCityWorkflow } from './validate';
 export { tuneWorkflow } from './tune';
 export { datasetWorkflow, datasetCityWorkflow } from './dataset';
-export { trainCityWorkflow } from './train';
+export { trainCityWorkflow, tuneCityWorkflow } from './train';
 export { deltaSweepWorkflow } from './delta-sweep';
 export { edgeClassifierWorkflow } from './edge';

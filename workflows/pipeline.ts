@@ -7,13 +7,22 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PipelineInput, PipelineProgress, PipelineSummary, StageProgress } from '../schemas/pipeline';
+import type { PipelineInput, PipelineProgress, PipelineSummary, StageName, StageProgress } from '../schemas/pipeline';
 import { stageWorkflowId } from '../schemas/pipeline';
 import { CITY, STAGE } from './search-attributes';
 import { STAGES } from './stages';
 import { rootMessage } from './errors';
 
 export const progressQuery = defineQuery<PipelineProgress>('progress');
+
+/** A stage child's input: the city and range, plus the pipeline settings that stage reads. */
+function stageArgs(stage: StageName, city: string, input: PipelineInput): Record<string, unknown> {
+  const base = { city, from: input.from, to: input.to };
+  if (stage === 'validate' && input.minuteCandlesFrom) return { ...base, minuteCandlesFrom: input.minuteCandlesFrom };
+  if (stage === 'backfill') return { ...base, ...(input.refresh ? { refresh: true } : {}), ...(input.minuteCandlesFrom ? { minuteCandlesFrom: input.minuteCandlesFrom } : {}) };
+  if (STAGES.find((s) => s.name === stage)?.queue === 'ml' && input.ml) return { ...base, stepMinutes: input.ml.stepMinutes, tuneTrials: input.ml.tuneTrials };
+  return base;
+}
 
 /**
  * The main job: runs each built stage as per-city child workflows, in order, and reports every stage as
@@ -57,7 +66,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSu
           await executeChild(workflowType, {
             workflowId,
             taskQueue: input.taskQueues[stage.queue],
-            args: [{ city, from: input.from, to: input.to, ...(stage.name === 'backfill' && input.refresh ? { refresh: true } : {}) }],
+            args: [stageArgs(stage.name, city, input)],
             // Each child retries its activities; a child that still fails is retried whole, twice.
             retry: { maximumAttempts: 3, initialInterval: '2s', backoffCoefficient: 2 },
             // Per-city work that is under way finishes even if the pipeline itself is terminated.

@@ -1,37 +1,134 @@
-import { defineQuery, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { defineQuery, executeChild, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { DatasetActivities } from '../activities/ml/dataset';
 import type { TrainActivities, TrainCityResult } from '../activities/ml/train';
+import { BRACKET_SEARCH_SPACE } from '../domain/ml/bracket-space';
 import type { DatasetResult, DatasetWorkflowInput } from '../schemas/dataset';
-import type { StageInput } from '../schemas/stage';
+import { DEFAULT_TUNE_TRIALS, type MlStageInput } from '../schemas/stage';
+import type { BestTrial, TuneProgress } from '../schemas/tune';
 import { rootMessage } from './errors';
 import { CITY, STAGE } from './search-attributes';
+import { tuneWorkflow } from './tune';
 
 export interface TrainProgress {
-  stage: 'dataset' | 'fit' | 'done' | 'failed';
+  stage: 'dataset' | 'tune' | 'fit' | 'done' | 'failed';
   dataset?: DatasetResult;
+  tune?: TuneCityResult;
   result?: TrainCityResult;
   error?: string;
 }
 export const trainProgressQuery = defineQuery<TrainProgress>('trainProgress');
+export const tuneCityProgressQuery = defineQuery<TrainProgress>('tuneCityProgress');
 
 const retry = { maximumAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, nonRetryableErrorTypes: ['InvalidInput'] };
 const { buildCityDataset } = proxyActivities<DatasetActivities>({ startToCloseTimeout: '60 minutes', heartbeatTimeout: '10 minutes', retry });
-const { trainCityModel } = proxyActivities<TrainActivities>({ startToCloseTimeout: '120 minutes', heartbeatTimeout: '20 minutes', retry });
+// The fit runs on worker threads and heartbeats while it trains, so a dead worker is noticed within the heartbeat timeout.
+const fitActivities = (heartbeatSeconds: number) => proxyActivities<TrainActivities>({ startToCloseTimeout: '120 minutes', heartbeatTimeout: `${heartbeatSeconds} seconds`, retry });
 
-export interface TrainCityWorkflowInput extends StageInput {
-  /** Dataset build parameters (domain/features DatasetParamsSchema) and GBDT parameters over the defaults. */
+export interface TrainCityWorkflowInput extends MlStageInput {
+  /** Dataset build parameters (domain/features DatasetParamsSchema) and GBDT parameters over the defaults and the tuned ones. */
   datasetParams?: DatasetWorkflowInput['params'];
   params?: Record<string, unknown>;
   testFraction?: number;
   testFrom?: string;
   /** Train and score only snapshots with a quote at most this old (sparse recorded worlds). */
   maxQuoteAgeMinutes?: number;
+  /** 0: no study, the default (or given) parameters. */
+  tuneTrials?: number;
+  /** A trial or fit whose worker sent no heartbeat for this long is retried elsewhere (default 60). */
+  heartbeatTimeoutSeconds?: number;
+}
+
+export interface TuneCityResult {
+  study: string;
+  trials: number;
+  best: BestTrial | null;
+}
+
+const datasetFor = (input: TrainCityWorkflowInput) =>
+  buildCityDataset({
+    city: input.city as DatasetWorkflowInput['city'],
+    from: input.from,
+    to: input.to,
+    ...(input.datasetParams || input.stepMinutes ? { params: { ...(input.stepMinutes ? { stepMinutes: input.stepMinutes } : {}), ...(input.datasetParams ?? {}) } } : {}),
+  });
+
+/**
+ * The study's name follows everything its trials depend on (the dataset's inputs and the held-out
+ * days), so a rerun on the same data resumes it and new data starts a new one.
+ */
+export function bracketStudyName(input: TrainCityWorkflowInput, dataset: DatasetResult): string {
+  const held = input.testFrom ?? `f${input.testFraction ?? 0.2}`;
+  return `bracket.${input.city}.${dataset.inputHash.slice(0, 12)}.${held}.q${input.maxQuoteAgeMinutes ?? 'all'}`;
+}
+
+/** Runs (or resumes, or finds complete) the city's TPE study of bracket-model parameters on time-series folds of its training days. */
+async function tuneCity(input: TrainCityWorkflowInput, dataset: DatasetResult, trials: number): Promise<TuneCityResult> {
+  const study = bracketStudyName(input, dataset);
+  const progress: TuneProgress = await executeChild(tuneWorkflow, {
+    workflowId: `tune/${study}`,
+    taskQueue: workflowInfo().taskQueue,
+    args: [
+      {
+        study,
+        space: BRACKET_SEARCH_SPACE,
+        direction: 'minimize',
+        objective: {
+          name: 'bracket',
+          options: {
+            dataset: dataset.path,
+            ...(input.testFrom ? { testFrom: input.testFrom } : { testFraction: input.testFraction ?? 0.2 }),
+            ...(input.maxQuoteAgeMinutes !== undefined ? { maxQuoteAgeMinutes: input.maxQuoteAgeMinutes } : {}),
+            // Two trials at once on their own threads: one GBDT thread each.
+            fixed: { ...(input.params ?? {}), numThreads: 1 },
+          },
+        },
+        trials,
+        parallelism: 2,
+        sampler: { kind: 'tpe', seed: 0, options: { nStartupTrials: Math.min(10, Math.max(2, Math.floor(trials / 2))) } },
+        pruner: { kind: 'median', options: { nStartupTrials: 4, nWarmupSteps: 0 } },
+        heartbeatTimeoutSeconds: input.heartbeatTimeoutSeconds ?? 60,
+        staleAfterSeconds: Math.max(30, 2 * (input.heartbeatTimeoutSeconds ?? 60)),
+        city: input.city,
+      },
+    ],
+    typedSearchAttributes: [
+      { key: CITY, value: input.city },
+      { key: STAGE, value: 'tune' },
+    ],
+  });
+  return { study, trials: progress.done, best: progress.best };
 }
 
 /**
- * One city's model: the dataset (from the Parquet cache when its inputs are unchanged), then the
- * bracket model's fit, ONNX export and registration. Each step is an idempotent activity (the model
- * version is a hash of its inputs), so a crash anywhere resumes without a second version.
+ * The pipeline's tune stage for one city: the dataset (from the Parquet cache) and the bracket model's
+ * TPE study. The train stage then finds the study complete and fits with its best parameters.
+ */
+export async function tuneCityWorkflow(input: TrainCityWorkflowInput): Promise<TuneCityResult> {
+  const progress: TrainProgress = { stage: 'dataset' };
+  setHandler(tuneCityProgressQuery, () => progress);
+  upsertSearchAttributes([
+    { key: CITY, value: input.city },
+    { key: STAGE, value: 'tune' },
+  ]);
+  try {
+    progress.dataset = await datasetFor(input);
+    progress.stage = 'tune';
+    progress.tune = await tuneCity(input, progress.dataset, input.tuneTrials ?? DEFAULT_TUNE_TRIALS);
+    progress.stage = 'done';
+    return progress.tune;
+  } catch (err) {
+    progress.stage = 'failed';
+    progress.error = rootMessage(err);
+    throw err;
+  }
+}
+
+/**
+ * One city's model: the dataset (from the Parquet cache when its inputs are unchanged), the TPE study
+ * of its parameters (resumed or found complete when it exists), then the bracket model's fit with the
+ * best trial's parameters, ONNX export and registration. Each step is idempotent (the study lives in
+ * PostgreSQL, the model version is a hash of its inputs), so a crash anywhere resumes without a
+ * second version.
  */
 export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<TrainCityResult> {
   const progress: TrainProgress = { stage: 'dataset' };
@@ -41,15 +138,23 @@ export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<
     { key: STAGE, value: 'train' },
   ]);
   try {
-    progress.dataset = await buildCityDataset({ city: input.city as DatasetWorkflowInput['city'], from: input.from, to: input.to, ...(input.datasetParams ? { params: input.datasetParams } : {}) });
+    progress.dataset = await datasetFor(input);
+    const trials = input.tuneTrials ?? DEFAULT_TUNE_TRIALS;
+    if (trials > 0) {
+      progress.stage = 'tune';
+      progress.tune = await tuneCity(input, progress.dataset, trials);
+    }
     progress.stage = 'fit';
-    progress.result = await trainCityModel({
+    const tuned = progress.tune?.best?.params ?? {};
+    const params = { ...tuned, ...(input.params ?? {}) };
+    progress.result = await fitActivities(input.heartbeatTimeoutSeconds ?? 60).trainCityModel({
       city: input.city,
       datasetPath: progress.dataset.path,
-      ...(input.params ? { params: input.params } : {}),
+      ...(Object.keys(params).length ? { params } : {}),
       ...(input.testFraction !== undefined ? { testFraction: input.testFraction } : {}),
       ...(input.testFrom !== undefined ? { testFrom: input.testFrom } : {}),
       ...(input.maxQuoteAgeMinutes !== undefined ? { maxQuoteAgeMinutes: input.maxQuoteAgeMinutes } : {}),
+      ...(progress.tune ? { study: progress.tune.study } : {}),
     });
     progress.stage = 'done';
     return progress.result;

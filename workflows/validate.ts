@@ -46,7 +46,15 @@ export async function validateWorkflow(raw: ValidateInput): Promise<ValidateResu
   const input = parsed.data;
   const { workflowId } = workflowInfo();
   const reportId = input.reportId ?? reportIdFor(workflowId);
-  const args = (city: (typeof input.cities)[number]) => ({ reportId, city, from: input.from, to: input.to, asOf: input.asOf, thresholds: input.thresholds });
+  const args = (city: (typeof input.cities)[number]) => ({
+    reportId,
+    city,
+    from: input.from,
+    to: input.to,
+    asOf: input.asOf,
+    thresholds: input.thresholds,
+    ...(input.minuteCandlesFrom ? { minuteCandlesFrom: input.minuteCandlesFrom } : {}),
+  });
 
   // Phase 1: everything that flags rows, every city and family at once.
   const flagged = await Promise.all(
@@ -82,9 +90,9 @@ export async function validateWorkflow(raw: ValidateInput): Promise<ValidateResu
  * earlier of this run's start time (deterministic: it is in the history) and 18:00Z the day after
  * `to` (when the range's last settlement is out), so a historical range is judged as of its end.
  */
-export async function validateCityWorkflow(input: StageInput): Promise<ValidateResult> {
+export async function validateCityWorkflow(input: StageInput & { minuteCandlesFrom?: string }): Promise<ValidateResult> {
   const started = workflowInfo().runStartTime.getTime();
   const endOfRange = Date.parse(`${input.to}T18:00:00.000Z`) + 86_400_000;
   const asOf = new Date(Number.isFinite(endOfRange) ? Math.min(started, endOfRange) : started).toISOString();
-  return validateWorkflow({ cities: [input.city as ValidateInput['cities'][number]], from: input.from, to: input.to, asOf });
+  return validateWorkflow({ cities: [input.city as ValidateInput['cities'][number]], from: input.from, to: input.to, asOf, ...(input.minuteCandlesFrom ? { minuteCandlesFrom: input.minuteCandlesFrom } : {}) });
 }

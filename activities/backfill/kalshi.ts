@@ -1,6 +1,7 @@
 /**
  * Source `kalshi`: the city's series, then per climate date (one chunk = one day) its events and
- * markets, each market's 60-minute and 1-minute candles over its open..close window, and its trades.
+ * markets, each market's 60-minute and 1-minute candles over its open..close window (60-minute only
+ * before `minuteCandlesFrom`), and its trades.
  */
 import { kalshiCandle, kalshiEvent, kalshiMarket, kalshiSeries, kalshiTrade } from '../../schemas/db';
 import type { CandleRow, SeriesRow, TradeRow } from '../../schemas/records';
@@ -32,7 +33,8 @@ export const kalshiAdapter: AdapterFactory = (ctx) => {
           if (!m.openTime || !m.closeTime) continue;
           const window = { start: m.openTime, end: m.closeTime };
           const market = { settlementTs: m.settlementTs ?? null, status: m.status ?? null, result: m.result ?? '', closeTime: m.closeTime };
-          for (const periodMinutes of [60, 1] as const) {
+          const periods = ctx.minuteCandlesFrom && event.eventDate < ctx.minuteCandlesFrom ? ([60] as const) : ([60, 1] as const);
+          for (const periodMinutes of periods) {
             candles.push(...(await kalshi.getCandles({ seriesTicker: event.seriesTicker, ticker: m.ticker, periodMinutes, ...window, market })));
           }
           for await (const t of kalshi.listTrades({ ticker: m.ticker, minTs: m.openTime, maxTs: m.closeTime })) trades.push(t);

@@ -36,6 +36,8 @@ export interface AdapterContext {
   /** The whole slice (a calendar month at most). */
   slice: DateSpan;
   forecastLeadDays: number;
+  /** Kalshi: 1-minute candles only for events on or after this date (60-minute candles for all). */
+  minuteCandlesFrom?: string;
   clients: BackfillClients;
   log: Logger;
 }

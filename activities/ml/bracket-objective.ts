@@ -47,13 +47,7 @@ const TUNABLE = Object.keys(gbdtParamsSchema.shape).filter((k) => k !== 'objecti
  * rows is only a few days). Rounds are not searched: early stopping (DEFAULT_BRACKET_PARAMS: up to 1500,
  * patience 100) picks them per fold, so a smaller learning rate buys more rounds, not underfitting.
  */
-export const BRACKET_SEARCH_SPACE: SearchSpace = {
-  learningRate: { type: 'float', low: 0.005, high: 0.2, log: true },
-  numLeaves: { type: 'int', low: 2, high: 32, log: true, step: 1 },
-  minDataInLeaf: { type: 'int', low: 20, high: 2000, log: true, step: 1 },
-  featureFraction: { type: 'float', low: 0.4, high: 1, log: false },
-  lambdaL2: { type: 'float', low: 1e-3, high: 100, log: true },
-};
+export { BRACKET_SEARCH_SPACE } from '../../domain/ml/bracket-space';
 
 // Checked where the study is opened (the CLI and the ML workers share files in this deployment).
 const datasetFile = z

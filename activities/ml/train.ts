@@ -23,7 +23,11 @@ import { timeHoldout } from '../../domain/ml/splits';
 import { gbdtParamsSchema } from '../../domain/ml/gbdt/params';
 import { readDatasetFile } from '../../ml/dataset-cache';
 import { writeModelFiles } from '../../ml/model-files';
-import { trainGbdtThreaded } from '../../ml/parallel/train';
+import { TrainThreadError, trainInThread, type SharedRows } from '../../ml/train-worker';
+import type { GbdtDataset } from '../../domain/ml/gbdt/dataset';
+import type { GbdtModel } from '../../domain/ml/gbdt/model';
+import type { TrainResult } from '../../domain/ml/gbdt/train';
+import { parseGbdtParams, type GbdtParamsInput } from '../../domain/ml/gbdt/params';
 import { TableInputError } from '../../ml/tables';
 import { mlModelVersion } from '../../schemas/db';
 import type { ActivityDeps } from '../index';
@@ -53,6 +57,8 @@ export const TrainCityInputSchema = z.object({
   maxQuoteAgeMinutes: z.number().int().min(0).optional(),
   /** GBDT parameters over the defaults (domain/ml/gbdt/params.ts). */
   params: z.record(z.string(), z.unknown()).optional(),
+  /** The TPE study the parameters came from (recorded with the model). */
+  study: z.string().optional(),
 });
 export type TrainCityInput = z.input<typeof TrainCityInputSchema>;
 
@@ -149,13 +155,13 @@ export function createTrainActivities(deps: ActivityDeps) {
       const { train, test } = split;
       const inner = splitRows(d, train, 0.2);
 
-      heartbeat('fit');
       const gbdt = params.data;
-      const early = trainGbdtThreaded(bracketMatrix(d, inner.train, true), gbdt, { valid: bracketMatrix(d, inner.test, true), evalTrain: false });
+      const innerValid = bracketMatrix(d, inner.test, true);
+      const early = await fitOnThread(bracketMatrix(d, inner.train, true), innerValid, gbdt, () => heartbeat('fit'));
       const rounds = Math.max(1, early.model.trees.length);
-      heartbeat('refit');
       const { earlyStoppingRounds: _unused, ...refitParams } = gbdt;
-      const final = trainGbdtThreaded(bracketMatrix(d, train, true), { ...refitParams, numIterations: rounds }, { evalTrain: false });
+      // Without early stopping the validation rows only get evaluated; they do not shape the refit.
+      const final = await fitOnThread(bracketMatrix(d, train, true), innerValid, { ...refitParams, numIterations: rounds }, () => heartbeat('refit'));
 
       const y = Float64Array.from(test, (r) => d.yBracket[r]!);
       const pModel = predictBrackets(final.model, d, test);
@@ -187,7 +193,7 @@ export function createTrainActivities(deps: ActivityDeps) {
       };
       heartbeat('write');
       await writeModelFiles(artifactDir, final.model);
-      await writeJsonAtomic(join(artifactDir, 'params.json'), { ...refitParams, numIterations: rounds, testFraction: input.testFraction, testFrom: result.testFrom, maxQuoteAgeMinutes: input.maxQuoteAgeMinutes ?? null, dataset: input.datasetPath });
+      await writeJsonAtomic(join(artifactDir, 'params.json'), { ...refitParams, numIterations: rounds, testFraction: input.testFraction, testFrom: result.testFrom, maxQuoteAgeMinutes: input.maxQuoteAgeMinutes ?? null, dataset: input.datasetPath, study: input.study ?? null });
       await writeJsonAtomic(join(artifactDir, 'metrics.json'), result);
       // The report's data (wx ml report) from the test-row probabilities held only here.
       await writeJsonAtomic(join(artifactDir, 'report.json'), modelReportData({ city: input.city, version, kind: BRACKET_MODEL_KIND, probs: { model: pModel, market: pMarket, forecastNormal: pForecast, climatology: pClim }, y, days: Array.from(test, (r) => d.date[r]!), importance: final.importance, featureNames: final.model.featureNames }));
@@ -196,6 +202,26 @@ export function createTrainActivities(deps: ActivityDeps) {
       return result;
     },
   };
+}
+
+/**
+ * Fits on a training thread (ml/train-worker.ts) while this thread heartbeats, so that a killed worker
+ * is noticed within the heartbeat timeout and the fit retried elsewhere.
+ */
+export async function fitOnThread(train: GbdtDataset, valid: GbdtDataset, params: GbdtParamsInput, heartbeat: () => void): Promise<{ model: GbdtModel; importance: TrainResult['importance'] }> {
+  const shared = (m: GbdtDataset): SharedRows => ({ x: Float64Array.from(m.x), rows: m.rows, y: Int32Array.from(m.y) });
+  heartbeat();
+  const beat = setInterval(heartbeat, 2000);
+  try {
+    const outcome = await trainInThread({ train: shared(train), valid: shared(valid), featureNames: train.featureNames, params: parseGbdtParams(params), reportEvery: 1_000_000, metric: 'logloss', returnModel: true });
+    if (outcome.kind !== 'done' || !outcome.model || !outcome.importance) throw new Error('train: the training thread returned no model');
+    return { model: outcome.model, importance: outcome.importance };
+  } catch (err) {
+    if (err instanceof TrainThreadError && /^InvalidGbdt/.test(err.originalName)) throw invalid(`train params: ${err.message}`);
+    throw err;
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {

@@ -318,7 +318,8 @@ export async function checkMarkets({ db, log }: CheckDeps, input: CityCheckInput
     const r = byDate.get(date);
     const markets = r?.markets ?? 0;
     part.coverage.push({ city: cityId, source: 'market:kalshi', date, count: markets, pct: markets > 0 ? 100 : 0 });
-    part.coverage.push({ city: cityId, source: 'candle:1m', date, count: r?.c1 ?? 0, pct: pct(r?.c1 ?? 0, markets) });
+    // Before minuteCandlesFrom the backfill fetched hourly candles only: no 1-minute coverage is expected.
+    if (!input.minuteCandlesFrom || date >= input.minuteCandlesFrom) part.coverage.push({ city: cityId, source: 'candle:1m', date, count: r?.c1 ?? 0, pct: pct(r?.c1 ?? 0, markets) });
     part.coverage.push({ city: cityId, source: 'candle:60m', date, count: r?.c60 ?? 0, pct: pct(r?.c60 ?? 0, markets) });
   }
   part.coverage.sort((a, b) => a.source.localeCompare(b.source) || a.date.localeCompare(b.date));

@@ -34,6 +34,8 @@ export interface CityCheckInput {
   to: string;
   asOf: string;
   thresholds: ValidationThresholds;
+  /** 1-minute candles are expected only for events on or after this date (backfilled with hourly candles before it). */
+  minuteCandlesFrom?: string;
 }
 
 /** What each per-city activity returns through history: the part file and a few counts. */

@@ -310,7 +310,7 @@ export function registerMlStudy(ml: Command): void {
     .command('run <name>')
     .description('run a study, or resume it when the name exists: trials as activities on the ML task queue, --parallel at a time')
     .option('--space <file>', 'search space, JSON: {"x": {"type": "float", "low": 0, "high": 1}, "n": {"type": "int", "low": 1, "high": 9, "step": 2}, "c": {"type": "categorical", "choices": ["a", "b"]}}')
-    .option('--objective <name>', 'what each trial runs: branin, hartmann6, gbdt (options: {"train": FILE, "valid": FILE, "target": COL, "fixed": {...}})')
+    .option('--objective <name>', 'what each trial runs: branin, hartmann6, gbdt (options: {"train": FILE, "valid": FILE, "target": COL, "fixed": {...}}), bracket (options: {"dataset": FILE, "folds": 3, "gapDays": 1, "fixed": {...}})')
     .option('--objective-options <json>', 'options of the objective, e.g. \'{"steps": 5, "stepMs": 100}\'')
     .option('--trials <n>', 'complete + pruned trials the study should have')
     .option('--parallel <k>', 'trials at once', '1')

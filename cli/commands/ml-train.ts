@@ -1,6 +1,7 @@
 /**
- * `wx ml train --cities chicago,austin --from D --to D [--test-from D]`: one trainCityWorkflow per city
- * (dataset from the Parquet cache when its inputs are unchanged, the bracket model's fit, ONNX export,
+ * `wx ml train --cities chicago,austin --from D --to D [--test-from D] [--trials N]`: one trainCityWorkflow per
+ * city (dataset from the Parquet cache when its inputs are unchanged, the TPE study of the bracket model's
+ * parameters on time-series folds, the fit with the best of them, ONNX export,
  * registration), then a table of each city's held-out bracket log loss next to the market's on the
  * same rows, with the day-bootstrap interval of the difference. Inputs are checked before anything
  * starts: a bad flag is exit 2 with one line naming it.
@@ -9,6 +10,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { cityList, jsonObjectFlag, parseArgs, realDate } from '../args';
 import type { TrainCityResult } from '../../activities/ml/train';
+import { DEFAULT_TUNE_TRIALS } from '../../schemas/stage';
 
 export const TrainArgsSchema = z
   .object({
@@ -29,6 +31,12 @@ export const TrainArgsSchema = z
       .transform(Number)
       .optional(),
     params: jsonObjectFlag('--params').optional(),
+    trials: z
+      .string()
+      .regex(/^\d+$/, { error: (i) => `--trials: ${JSON.stringify(i.input)} is not a whole number` })
+      .transform(Number)
+      .pipe(z.number().max(1000, { error: '--trials: at most 1000' }))
+      .optional(),
     workers: z.boolean().default(true),
     json: z.boolean().default(false),
   })
@@ -58,7 +66,8 @@ export function registerMlTrain(ml: Command): void {
     .option('--step-minutes <n>', 'minutes between snapshots on the market clock (default 60)')
     .option('--quote-times', 'also one row per recorded quote time (recorded worlds); trains and scores only rows with a quote at most --max-quote-age old')
     .option('--max-quote-age <minutes>', 'train and score only rows with a quote at most this old (default 60 with --quote-times, else every row)')
-    .option('--params <json>', 'GBDT parameters over the defaults, e.g. {"numLeaves":8}')
+    .option('--params <json>', 'GBDT parameters over the defaults and the tuned ones, e.g. {"numLeaves":8}')
+    .option('--trials <n>', `TPE trials of the city's study on time-series folds of the training days (default ${DEFAULT_TUNE_TRIALS}; 0: no study, the defaults)`)
     .option('--no-workers', 'do not run workers in this process (workers run elsewhere)')
     .option('--json', 'print the results as JSON')
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
@@ -86,6 +95,7 @@ export function registerMlTrain(ml: Command): void {
                   to: args.to,
                   ...(args.testFrom ? { testFrom: args.testFrom } : {}),
                   ...(args.params ? { params: args.params } : {}),
+                  ...(args.trials !== undefined ? { tuneTrials: args.trials } : {}),
                   ...(maxQuoteAge !== undefined ? { maxQuoteAgeMinutes: maxQuoteAge } : {}),
                   datasetParams: { ...(args.stepMinutes ? { stepMinutes: args.stepMinutes } : {}), ...(args.quoteTimes ? { quoteTimes: true } : {}) },
                 },

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { dateOfDayNumber, dayNumberOf } from '../../domain/iso-date';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { reportIdFor } from '../../schemas/validation';
 import { reportPaths } from '../../activities/validate/parts';
@@ -38,7 +39,16 @@ export async function runStart(config: Config, args: StartArgs, log: Logger, out
 
   return withSession(config, log, out, { sandboxRange: { from, to }, workers: args.workers, down: args.down }, async ({ client, startWorkers }) => {
     const existing = await describeRunning(client, workflowId);
-    const input: PipelineInput = { cities, from, to, taskQueues: config.temporal.taskQueues, ...(args.refresh ? { refresh: true } : {}) };
+    const minuteCandlesFrom = minuteCandleStart(from, to, config.pipeline.minuteCandleDays);
+    const input: PipelineInput = {
+      cities,
+      from,
+      to,
+      taskQueues: config.temporal.taskQueues,
+      ...(args.refresh ? { refresh: true } : {}),
+      ...(minuteCandlesFrom ? { minuteCandlesFrom } : {}),
+      ml: { stepMinutes: config.pipeline.stepMinutes, tuneTrials: config.pipeline.tuneTrials },
+    };
     const handle = await client.workflow.start<typeof pipelineWorkflow>('pipelineWorkflow', {
       workflowId,
       taskQueue: config.temporal.taskQueues.pipeline,
@@ -65,6 +75,13 @@ export async function runStart(config: Config, args: StartArgs, log: Logger, out
     for (const line of renderSummary(summary, workflowId, runId, link, reports)) out(line);
     return { summary, workflowId, runId, resumed, link, reports };
   });
+}
+
+/** The first date with 1-minute candles: the last `days` days of the range; undefined when that is every day. */
+export function minuteCandleStart(from: string, to: string, days: number): string | undefined {
+  if (days <= 0) return undefined;
+  const start = dateOfDayNumber(dayNumberOf(to) - (days - 1));
+  return start > from ? start : undefined;
 }
 
 /** The HTML validation reports the validate stage's per-city workflows wrote (each names its id). */

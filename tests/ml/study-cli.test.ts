@@ -40,7 +40,7 @@ describe('wx ml study list | show | run', { timeout: 240_000 }, () => {
       [['--space', file('type.json', { x1: { type: 'double', low: 0, high: 1 } }), '--objective', 'branin', '--trials', '3'], 'space.x1.type: expected float, int or categorical'],
       [['--space', file('broken.json', '{"x1": '), '--objective', 'branin', '--trials', '3'], 'not JSON'],
       [['--space', join(files, 'absent.json'), '--objective', 'branin', '--trials', '3'], `--space: cannot read ${join(files, 'absent.json')} (ENOENT)`],
-      [['--space', good, '--objective', 'nope', '--trials', '3'], 'objective.name: unknown objective "nope" (expected one of branin, hartmann6, gbdt)'],
+      [['--space', good, '--objective', 'nope', '--trials', '3'], 'objective.name: unknown objective "nope" (expected one of branin, hartmann6, gbdt, bracket)'],
       [['--space', good, '--objective', 'branin', '--objective-options', '{"stepMs": -1}', '--trials', '3'], 'objective.options.stepMs: -1 rejected'],
       [['--space', good, '--objective', 'branin', '--objective-options', '{"stepz": 1}', '--trials', '3'], 'objective.options.stepz: unknown option (expected steps, stepMs)'],
       [['--space', good, '--objective', 'hartmann6', '--trials', '3'], 'space: objective hartmann6 reads x0, x3, x4, x5'],

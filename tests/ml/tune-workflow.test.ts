@@ -148,7 +148,7 @@ describe('tuneWorkflow (real dev server, real PostgreSQL, TPE)', () => {
 
   it('rejects an unknown objective and bad objective options before writing anything', async () => {
     for (const [objective, message] of [
-      [{ name: 'nope', options: {} }, 'objective.name: unknown objective "nope" (expected one of branin, hartmann6, gbdt)'],
+      [{ name: 'nope', options: {} }, 'objective.name: unknown objective "nope" (expected one of branin, hartmann6, gbdt, bracket)'],
       [{ name: 'branin', options: { stepMs: -1 } }, 'objective.options.stepMs: -1 rejected: '],
       [{ name: 'hartmann6', options: {} }, 'space: objective hartmann6 reads x0, x3, x4, x5, which the search space does not define'],
     ] as const) {
