@@ -31,10 +31,12 @@ export interface EdgeClassifierWorkflowInput extends StageInput {
   contracts?: number;
   minEdgeCents?: number;
   validFraction?: number;
+  folds?: number;
+  gapDays?: number;
   fees?: TrainEdgeInput['fees'];
 }
 
-const SETTINGS = ['params', 'bracketParams', 'testFraction', 'testFrom', 'maxQuoteAgeMinutes', 'priceRule', 'contracts', 'minEdgeCents', 'validFraction', 'fees'] as const satisfies ReadonlyArray<keyof EdgeClassifierWorkflowInput & keyof TrainEdgeInput>;
+const SETTINGS = ['params', 'bracketParams', 'testFraction', 'testFrom', 'maxQuoteAgeMinutes', 'priceRule', 'contracts', 'minEdgeCents', 'validFraction', 'folds', 'gapDays', 'fees'] as const satisfies ReadonlyArray<keyof EdgeClassifierWorkflowInput & keyof TrainEdgeInput>;
 
 /**
  * One city's edge classifier: the dataset (from the Parquet cache when its inputs are unchanged), then

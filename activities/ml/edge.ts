@@ -232,7 +232,8 @@ export function createEdgeActivities(deps: ActivityDeps) {
       if (d.city !== input.city) throw invalid(`edge city: dataset ${input.datasetPath} is for ${d.city}, not ${input.city}`);
 
       const active = await activeBracketParams(input.city);
-      const bracket = gbdtParamsSchema.safeParse({ ...DEFAULT_BRACKET_PARAMS, ...(active?.params ?? {}), ...(input.bracketParams ?? {}) });
+      // The active model's parameters as they are (its refit's fixed rounds, no early stopping), else the defaults (early stopping per fold).
+      const bracket = gbdtParamsSchema.safeParse({ ...(active ? active.params : DEFAULT_BRACKET_PARAMS), ...(input.bracketParams ?? {}) });
       if (!bracket.success) throw invalid(firstIssue(bracket.error, 'edge bracketParams.'));
       const bracketParams = { ...bracket.data, numClasses: 2 } as GbdtParams;
       const fees = input.fees ?? (await cityFees(input.city));

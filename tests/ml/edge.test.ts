@@ -7,13 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { and, eq } from 'drizzle-orm';
 import { loadConfig, type Config } from '../../temporal.config';
 import { createDb } from '../../db/client';
@@ -22,7 +22,8 @@ import { createWorkers } from '../../workers/host';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { ALL_ROUTES } from '../../sandbox/routes/index';
 import { createGeneratedWorld } from '../../sandbox/worlds/generated';
-import type { EdgeClassifierResult } from '../../activities/ml/edge';
+import { createEdgeActivities, type EdgeClassifierResult } from '../../activities/ml/edge';
+import { DEFAULT_BRACKET_PARAMS } from '../../activities/ml/train';
 import { marketBrackets, usableRows } from '../../domain/ml/bracket-model';
 import { EDGE_FEATURES, edgeCandidates, edgeFeatures, selectCandidates } from '../../domain/ml/edge';
 import { predictProba } from '../../domain/ml/gbdt/model';
@@ -165,6 +166,26 @@ describe('edge classifier workflow (real backfill, dev server, PostgreSQL)', { t
     } finally {
       await predictor.close();
     }
+  });
+
+  it('takes the bracket parameters of the city\'s active bracket model (its params.json) when it has one', async () => {
+    expect(datasetPath, 'the first test ran').toBeDefined();
+    // A registered bracket model whose params.json fixes 40 rounds (a refit's, so no early stopping).
+    const dir = join(dataDir, 'models', 'chicago', 'b-test');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'params.json'), JSON.stringify({ ...DEFAULT_BRACKET_PARAMS, earlyStoppingRounds: undefined, numIterations: 40, learningRate: 0.1, testFraction: 0.2, dataset: datasetPath }));
+    await db.db.insert(mlModelVersion).values({ cityId: 'chicago', kind: 'bracket', version: 'b-test', artifactPath: 'models/chicago/b-test/model.onnx', status: 'active' });
+    const activities = createEdgeActivities({ db: db.db, pool: db.pool, log, config });
+    const r = (await new MockActivityEnvironment().run(activities.trainEdgeClassifier, { city: 'chicago', datasetPath })) as EdgeClassifierResult;
+    expect(r.bracketParamsFrom).toBe('b-test');
+    expect(r.version).not.toBe(result.version);
+    const params = JSON.parse(readFileSync(join(r.artifactDir, 'params.json'), 'utf8'));
+    expect(params.bracketParams.numIterations).toBe(40);
+    expect(params.bracketParams.learningRate).toBe(0.1);
+    expect(params.bracketParams.earlyStoppingRounds).toBeUndefined();
+    // The newer edge version is the active one; the first is retired, not deleted.
+    const rows = await db.db.select().from(mlModelVersion).where(and(eq(mlModelVersion.cityId, 'chicago'), eq(mlModelVersion.kind, 'edge')));
+    expect(Object.fromEntries(rows.map((v) => [v.version, v.status]))).toEqual({ [result.version]: 'retired', [r.version]: 'active' });
   });
 
   const failure = async (id: string, input: EdgeClassifierWorkflowInput) => {
