@@ -129,10 +129,14 @@ export interface EdgeClassifierResult {
 
 const invalid = (message: string) => ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message });
 
-const firstIssue = (e: z.ZodError, prefix: string) => {
+/** One line naming the first bad field and the value given there. */
+function issueLine(e: z.ZodError, given: unknown, prefix: string): string {
   const i = e.issues[0]!;
-  return `${prefix}${i.path.join('.')}: ${i.message}`;
-};
+  if (i.code === 'unrecognized_keys') return `${prefix}${[...i.path, i.keys[0]].join('.')}: unknown setting`;
+  let v: unknown = given;
+  for (const k of i.path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return `${prefix}${i.path.join('.')} ${v === undefined ? 'missing' : JSON.stringify(v)}: ${i.message}`;
+}
 
 const dayRange = (days: Iterable<number>): DayRange => {
   const s = [...new Set(days)].sort((a, b) => a - b);
@@ -215,10 +219,11 @@ export function createEdgeActivities(deps: ActivityDeps) {
   return {
     async trainEdgeClassifier(raw: TrainEdgeInput): Promise<EdgeClassifierResult> {
       const parsed = TrainEdgeInputSchema.safeParse(raw);
-      if (!parsed.success) throw invalid(firstIssue(parsed.error, 'edge input '));
+      if (!parsed.success) throw invalid(issueLine(parsed.error, raw, 'edge input '));
       const input = parsed.data;
-      const edgeParams = gbdtParamsSchema.safeParse({ ...DEFAULT_EDGE_PARAMS, ...(input.params ?? {}) });
-      if (!edgeParams.success) throw invalid(firstIssue(edgeParams.error, 'edge params.'));
+      const edgeGiven = { ...DEFAULT_EDGE_PARAMS, ...(input.params ?? {}) };
+      const edgeParams = gbdtParamsSchema.safeParse(edgeGiven);
+      if (!edgeParams.success) throw invalid(issueLine(edgeParams.error, edgeGiven, 'edge params.'));
       if (edgeParams.data.objective !== 'binary') throw invalid(`edge params.objective: must be binary, got ${JSON.stringify(edgeParams.data.objective)}`);
       const heartbeat = (stage: string) => Context.current().heartbeat({ stage });
 
@@ -233,8 +238,9 @@ export function createEdgeActivities(deps: ActivityDeps) {
 
       const active = await activeBracketParams(input.city);
       // The active model's parameters as they are (its refit's fixed rounds, no early stopping), else the defaults (early stopping per fold).
-      const bracket = gbdtParamsSchema.safeParse({ ...(active ? active.params : DEFAULT_BRACKET_PARAMS), ...(input.bracketParams ?? {}) });
-      if (!bracket.success) throw invalid(firstIssue(bracket.error, 'edge bracketParams.'));
+      const bracketGiven = { ...(active ? active.params : DEFAULT_BRACKET_PARAMS), ...(input.bracketParams ?? {}) };
+      const bracket = gbdtParamsSchema.safeParse(bracketGiven);
+      if (!bracket.success) throw invalid(issueLine(bracket.error, bracketGiven, 'edge bracketParams.'));
       const bracketParams = { ...bracket.data, numClasses: 2 } as GbdtParams;
       const fees = input.fees ?? (await cityFees(input.city));
       const trade = { priceRule: input.priceRule, fees, contracts: input.contracts };

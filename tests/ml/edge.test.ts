@@ -201,14 +201,16 @@ describe('edge classifier workflow (real backfill, dev server, PostgreSQL)', { t
     return (cause as ApplicationFailure).message;
   };
 
-  it('fails as InvalidInput naming an unknown city, a range with no data, and a bad setting', async () => {
-    const [city, empty, rule] = await Promise.all([
+  it('fails as InvalidInput naming an unknown city, a range with no data, and bad settings', async () => {
+    const [city, empty, rule, param] = await Promise.all([
       failure('atlantis', { city: 'atlantis', from: FROM, to: TO }),
       failure('empty', { city: 'chicago', from: '2023-01-01', to: '2023-01-31' }),
       failure('rule', { city: 'chicago', from: FROM, to: TO, priceRule: 'mid' as never }),
+      failure('param', { city: 'chicago', from: FROM, to: TO, params: { numLeaves: 1 } }),
     ]);
     expect(city).toMatch(/city.*atlantis/);
     expect(empty).toMatch(/chicago 2023-01-01\.\.2023-01-31: no usable events/);
-    expect(rule).toMatch(/priceRule/);
+    expect(rule).toMatch(/^edge input priceRule "mid": /);
+    expect(param).toMatch(/^edge params\.numLeaves 1: must be >= 2/);
   });
 });
