@@ -12,6 +12,7 @@ import { registerMlStudy } from './commands/ml-study';
 import { registerMlTrain } from './commands/ml-train';
 import { registerMlDeltaSweep } from './commands/ml-delta-sweep';
 import { registerMlReport } from './commands/ml-report';
+import { registerScheduleTraining } from './commands/schedule-training';
 import { parseArgs, worldOverrides, BackfillArgsSchema, SandboxArgsSchema, ValidateArgsSchema, ScheduleCreateArgsSchema, ScheduleIdSchema, StartArgsSchema, StatusArgsSchema, UsageError, checkServableRange } from './args';
 
 // Subcommands import the Temporal SDK, drizzle and the runtime lazily, so that `--help`, `ui` and
@@ -217,7 +218,7 @@ export function buildProgram(): Command {
       await sandbox!.close();
     });
 
-  const schedule = program.command('schedule').description('Temporal Schedules: live ingest (forecast snapshots before the open, hourly and nightly; candle and order-book polling)');
+  const schedule = program.command('schedule').description('Temporal Schedules: live ingest (forecast snapshots before the open, hourly and nightly; candle and order-book polling) and per-city retraining (schedule training)');
   const withClient = async <T>(fn: (client: import('@temporalio/client').Client, config: Config) => Promise<T>): Promise<T> => {
     const { config } = context(program);
     const { Client, Connection } = await import('@temporalio/client');
@@ -250,7 +251,7 @@ export function buildProgram(): Command {
       const rows = await withClient(async (client) => (await import('./commands/schedules')).listSchedules(client));
       if (raw.json) return out(JSON.stringify(rows, null, 2));
       if (rows.length === 0) return out('no schedules: `wx schedule create` makes the live-ingest ones');
-      for (const r of rows) out(`${r.paused ? 'PAUSED ' : 'active '} ${r.scheduleId.padEnd(36)} next ${r.nextActionTimes[0] ?? '-'}${r.note ? `  (${r.note})` : ''}`);
+      for (const r of rows) out(`${r.paused ? 'PAUSED ' : 'active '} ${r.scheduleId.padEnd(36)} next ${r.nextActionTimes[0] ?? '-'}${r.cron ? `  cron "${r.cron}"` : ''}${r.note ? `  (${r.note})` : ''}`);
     });
   for (const verb of ['pause', 'unpause', 'delete'] as const) {
     schedule
@@ -273,6 +274,7 @@ export function buildProgram(): Command {
         out(`${id}: ${verb === 'delete' ? 'deleted' : `${verb}d`}`);
       });
   }
+  registerScheduleTraining(schedule, withClient);
 
   registerMlGbdt(program.commands.find((c) => c.name() === 'ml') ?? program.command('ml').description('model engine: train the GBDT on Parquet/CSV files; tuning studies'));
   registerMlStudy(program.commands.find((c) => c.name() === 'ml')!);

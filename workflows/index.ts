@@ -7,5 +7,6 @@ export { validateWorkflow, validateCityWorkflow } from './validate';
 export { tuneWorkflow } from './tune';
 export { datasetWorkflow, datasetCityWorkflow } from './dataset';
 export { trainCityWorkflow, tuneCityWorkflow } from './train';
+export { scheduledTrainingWorkflow } from './scheduled-training';
 export { deltaSweepWorkflow } from './delta-sweep';
 export { edgeClassifierWorkflow } from './edge';

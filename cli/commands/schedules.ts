@@ -102,6 +102,8 @@ export interface ScheduleRow {
   paused: boolean;
   note?: string;
   workflowType?: string;
+  /** The cron a schedule was created with (kept in its memo: describe() returns it compiled into calendars). */
+  cron?: string;
   nextActionTimes: string[];
   recentActions: number;
 }
@@ -115,6 +117,7 @@ export async function listSchedules(client: Client): Promise<ScheduleRow[]> {
       paused: d.state.paused,
       note: d.state.note,
       workflowType: d.action.type === 'startWorkflow' ? d.action.workflowType : undefined,
+      cron: typeof d.memo?.cron === 'string' ? d.memo.cron : undefined,
       nextActionTimes: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
       recentActions: d.info.recentActions.length,
     });
