@@ -31,7 +31,7 @@ export function renderStageLine(s: StageProgress, index: number, total: number):
 export function renderSummary(summary: PipelineSummary, workflowId: string, runId: string, link: string, reports: readonly string[] = []): string[] {
   const lines = ['', `Pipeline ${workflowId}`, `  run ${runId}: ${summary.ok ? 'finished' : 'FAILED'}`];
   for (const s of summary.stages) {
-    lines.push(`  ${s.stage.padEnd(9)} ${STAGE_LABEL[s.status]}${cityCounts(s)}${seconds(s)}${s.error ? ` — ${s.error}` : ''}`);
+    lines.push(`  ${s.stage.padEnd(9)} ${STAGE_LABEL[s.status]}${cityCounts(s)}${seconds(s)}${s.error ? ` — ${s.error}` : ''}${s.note ? ` (${s.note})` : ''}`);
   }
   const counts = (st: StageStatus) => summary.stages.filter((s) => s.status === st).length;
   lines.push(`  ${counts('done')} done, ${counts('failed')} failed, ${counts('skipped')} skipped, ${counts('not_built')} not built yet`);

@@ -46,6 +46,8 @@ export const StageProgressSchema = z.object({
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   error: z.string().optional(),
+  /** Why a city's stage did nothing although it succeeded (e.g. too little history to train on). */
+  note: z.string().optional(),
 });
 export type StageProgress = z.infer<typeof StageProgressSchema>;
 

@@ -19,3 +19,13 @@ export const MlStageInputSchema = StageInputSchema.extend({
   tuneTrials: z.number().int().min(1).max(1000).optional(),
 });
 export type MlStageInput = z.infer<typeof MlStageInputSchema>;
+
+/** Settled days with quotes a city needs before its model is tuned or trained. */
+export const MIN_TRAIN_DAYS = 10;
+
+/** What an ML stage returns when the city's range holds too little to work on: it succeeds and says why. */
+export interface StageSkipped {
+  city: string;
+  skipped: string;
+}
+export const isStageSkipped = (r: unknown): r is StageSkipped => typeof r === 'object' && r !== null && typeof (r as StageSkipped).skipped === 'string';

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { PipelineInput, PipelineProgress, PipelineSummary, StageName, StageProgress } from '../schemas/pipeline';
 import { stageWorkflowId } from '../schemas/pipeline';
+import { isStageSkipped } from '../schemas/stage';
 import { CITY, STAGE } from './search-attributes';
 import { STAGES } from './stages';
 import { rootMessage } from './errors';
@@ -63,7 +64,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSu
         state.childWorkflowIds.push(workflowId);
         state.cities[city] = 'running';
         try {
-          await executeChild(workflowType, {
+          const result: unknown = await executeChild(workflowType, {
             workflowId,
             taskQueue: input.taskQueues[stage.queue],
             args: [stageArgs(stage.name, city, input)],
@@ -77,6 +78,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSu
             ],
           });
           state.cities[city] = 'done';
+          if (isStageSkipped(result)) state.note = [state.note, `${city}: ${result.skipped}`].filter(Boolean).join('; ');
         } catch (err) {
           state.cities[city] = 'failed';
           throw new Error(`${city}: ${rootMessage(err)}`);

@@ -1,9 +1,9 @@
-import { defineQuery, executeChild, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, executeChild, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { DatasetActivities } from '../activities/ml/dataset';
 import type { TrainActivities, TrainCityResult } from '../activities/ml/train';
 import { BRACKET_SEARCH_SPACE } from '../domain/ml/bracket-space';
 import type { DatasetResult, DatasetWorkflowInput } from '../schemas/dataset';
-import { DEFAULT_TUNE_TRIALS, type MlStageInput } from '../schemas/stage';
+import { DEFAULT_TUNE_TRIALS, MIN_TRAIN_DAYS, type MlStageInput, type StageSkipped } from '../schemas/stage';
 import type { BestTrial, TuneProgress } from '../schemas/tune';
 import { rootMessage } from './errors';
 import { CITY, STAGE } from './search-attributes';
@@ -44,6 +44,18 @@ export interface TuneCityResult {
   best: BestTrial | null;
 }
 
+/** Fewer events than MIN_TRAIN_DAYS: nothing to tune or fit (the pipeline notes why and goes on). */
+const tooFewEvents = (input: TrainCityWorkflowInput, dataset: DatasetResult): StageSkipped | undefined =>
+  dataset.events < MIN_TRAIN_DAYS ? { city: input.city, skipped: `not enough history: ${dataset.events} events, at least ${MIN_TRAIN_DAYS} settled days are needed` } : undefined;
+
+/** The fit's own verdict on the usable days (settled, quoted), as a skip rather than a failure. */
+function insufficient(err: unknown, city: string): StageSkipped | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof ApplicationFailure && e.type === 'InsufficientData') return { city, skipped: `not enough history: ${e.message}` };
+  }
+  return undefined;
+}
+
 const datasetFor = (input: TrainCityWorkflowInput) =>
   buildCityDataset({
     city: input.city as DatasetWorkflowInput['city'],
@@ -58,7 +70,7 @@ const datasetFor = (input: TrainCityWorkflowInput) =>
  */
 export function bracketStudyName(input: TrainCityWorkflowInput, dataset: DatasetResult): string {
   const held = input.testFrom ?? `f${input.testFraction ?? 0.2}`;
-  return `bracket.${input.city}.${dataset.inputHash.slice(0, 12)}.${held}.q${input.maxQuoteAgeMinutes ?? 'all'}`;
+  return `bracket.${input.city}.${dataset.inputHash.replace(/^sha256:/, '').slice(0, 12)}.${held}.q${input.maxQuoteAgeMinutes ?? 'all'}`;
 }
 
 /** Runs (or resumes, or finds complete) the city's TPE study of bracket-model parameters on time-series folds of its training days. */
@@ -103,7 +115,7 @@ async function tuneCity(input: TrainCityWorkflowInput, dataset: DatasetResult, t
  * The pipeline's tune stage for one city: the dataset (from the Parquet cache) and the bracket model's
  * TPE study. The train stage then finds the study complete and fits with its best parameters.
  */
-export async function tuneCityWorkflow(input: TrainCityWorkflowInput): Promise<TuneCityResult> {
+export async function tuneCityWorkflow(input: TrainCityWorkflowInput): Promise<TuneCityResult | StageSkipped> {
   const progress: TrainProgress = { stage: 'dataset' };
   setHandler(tuneCityProgressQuery, () => progress);
   upsertSearchAttributes([
@@ -112,6 +124,11 @@ export async function tuneCityWorkflow(input: TrainCityWorkflowInput): Promise<T
   ]);
   try {
     progress.dataset = await datasetFor(input);
+    const skip = tooFewEvents(input, progress.dataset);
+    if (skip) {
+      progress.stage = 'done';
+      return skip;
+    }
     progress.stage = 'tune';
     progress.tune = await tuneCity(input, progress.dataset, input.tuneTrials ?? DEFAULT_TUNE_TRIALS);
     progress.stage = 'done';
@@ -130,7 +147,7 @@ export async function tuneCityWorkflow(input: TrainCityWorkflowInput): Promise<T
  * PostgreSQL, the model version is a hash of its inputs), so a crash anywhere resumes without a
  * second version.
  */
-export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<TrainCityResult> {
+export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<TrainCityResult | StageSkipped> {
   const progress: TrainProgress = { stage: 'dataset' };
   setHandler(trainProgressQuery, () => progress);
   upsertSearchAttributes([
@@ -139,23 +156,37 @@ export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<
   ]);
   try {
     progress.dataset = await datasetFor(input);
+    // Runs started before the study was part of training replay as they ran: straight to the fit.
+    const tunes = patched('train-tune');
+    const skip = tunes ? tooFewEvents(input, progress.dataset) : undefined;
+    if (skip) {
+      progress.stage = 'done';
+      return skip;
+    }
     const trials = input.tuneTrials ?? DEFAULT_TUNE_TRIALS;
-    if (trials > 0) {
+    if (tunes && trials > 0) {
       progress.stage = 'tune';
       progress.tune = await tuneCity(input, progress.dataset, trials);
     }
     progress.stage = 'fit';
     const tuned = progress.tune?.best?.params ?? {};
     const params = { ...tuned, ...(input.params ?? {}) };
-    progress.result = await fitActivities(input.heartbeatTimeoutSeconds ?? 60).trainCityModel({
+    try {
+      progress.result = await fitActivities(input.heartbeatTimeoutSeconds ?? 60).trainCityModel({
       city: input.city,
       datasetPath: progress.dataset.path,
       ...(Object.keys(params).length ? { params } : {}),
       ...(input.testFraction !== undefined ? { testFraction: input.testFraction } : {}),
       ...(input.testFrom !== undefined ? { testFrom: input.testFrom } : {}),
       ...(input.maxQuoteAgeMinutes !== undefined ? { maxQuoteAgeMinutes: input.maxQuoteAgeMinutes } : {}),
-      ...(progress.tune ? { study: progress.tune.study } : {}),
-    });
+        ...(progress.tune ? { study: progress.tune.study } : {}),
+      });
+    } catch (err) {
+      const skipped = tunes ? insufficient(err, input.city) : undefined;
+      if (!skipped) throw err;
+      progress.stage = 'done';
+      return skipped;
+    }
     progress.stage = 'done';
     return progress.result;
   } catch (err) {

@@ -30,6 +30,7 @@ import type { TrainResult } from '../../domain/ml/gbdt/train';
 import { parseGbdtParams, type GbdtParamsInput } from '../../domain/ml/gbdt/params';
 import { TableInputError } from '../../ml/tables';
 import { mlModelVersion } from '../../schemas/db';
+import { MIN_TRAIN_DAYS } from '../../schemas/stage';
 import type { ActivityDeps } from '../index';
 
 export const BRACKET_MODEL_KIND = 'bracket';
@@ -144,7 +145,9 @@ export function createTrainActivities(deps: ActivityDeps) {
       if (d.city !== input.city) throw invalid(`train dataset ${input.datasetPath} is for ${d.city}, not ${input.city}`);
       const rows = usableRows(d, true, input.maxQuoteAgeMinutes);
       const days = new Set(Array.from(rows, (r) => d.date[r]!));
-      if (days.size < 10) throw invalid(`train ${input.city}: ${days.size} settled days with market quotes in ${input.datasetPath}; at least 10 are needed`);
+      if (days.size < MIN_TRAIN_DAYS) {
+        throw ApplicationFailure.create({ type: 'InsufficientData', nonRetryable: true, message: `${days.size} settled days with market quotes in the range; at least ${MIN_TRAIN_DAYS} are needed to train` });
+      }
       let split;
       try {
         split = splitRows(d, rows, input.testFraction, input.testFrom);

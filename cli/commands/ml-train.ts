@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { cityList, jsonObjectFlag, parseArgs, realDate } from '../args';
 import type { TrainCityResult } from '../../activities/ml/train';
-import { DEFAULT_TUNE_TRIALS } from '../../schemas/stage';
+import { DEFAULT_TUNE_TRIALS, isStageSkipped, type StageSkipped } from '../../schemas/stage';
 
 export const TrainArgsSchema = z
   .object({
@@ -46,13 +46,15 @@ export type TrainArgs = z.infer<typeof TrainArgsSchema>;
 
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '-');
 
-export function renderTrainTable(results: TrainCityResult[]): string[] {
+export function renderTrainTable(all: Array<TrainCityResult | StageSkipped>): string[] {
+  const results = all.filter((r): r is TrainCityResult => !isStageSkipped(r));
   const lines = ['city           test days  rows   model LL  market LL  fc-normal  climatology  model-market [95% by day]    RPS model/market  version'];
   for (const r of results) {
     lines.push(
       `${r.city.padEnd(14)} ${String(r.testDays).padStart(9)}  ${String(r.testRows).padStart(5)}  ${f4(r.model.logLoss).padStart(8)}  ${f4(r.market.logLoss).padStart(9)}  ${f4(r.forecastNormal?.logLoss ?? NaN).padStart(9)}  ${f4(r.climatology.logLoss).padStart(11)}  ${`${r.logLossDiff.estimate >= 0 ? '+' : ''}${f4(r.logLossDiff.estimate)} [${f4(r.logLossDiff.lo)}, ${f4(r.logLossDiff.hi)}]`.padEnd(29)} ${f4(r.model.rps)}/${f4(r.market.rps)}  ${r.version}`,
     );
   }
+  for (const r of all) if (isStageSkipped(r)) lines.push(`${r.city.padEnd(14)} not trained: ${r.skipped}`);
   return lines;
 }
 
@@ -107,11 +109,13 @@ export function registerMlTrain(ml: Command): void {
             return handle;
           }),
         );
-        const all = Promise.all(handles.map((h) => h.result() as Promise<TrainCityResult>));
+        const all = Promise.all(handles.map((h) => h.result() as Promise<TrainCityResult | StageSkipped>));
         await startWorkers(all);
         return all;
       });
       if (args.json) say(JSON.stringify(results, null, 2));
       else for (const line of renderTrainTable(results)) say(line);
+      // A city left untrained (too little history) is not a success of `wx ml train`.
+      if (results.some(isStageSkipped)) process.exitCode = 1;
     });
 }

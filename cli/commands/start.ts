@@ -32,7 +32,7 @@ export interface StartResult {
  * and prints the summary with the Web UI link.
  */
 export async function runStart(config: Config, args: StartArgs, log: Logger, out: Out): Promise<StartResult> {
-  const cities = args.cities ?? config.cities;
+  const cities = args.cities ?? config.pipeline.cities;
   const from = args.from ?? config.pipeline.from;
   const to = args.to ?? config.pipeline.to;
   const workflowId = pipelineWorkflowId(cities, CITIES.map((c) => c.id), from, to);
