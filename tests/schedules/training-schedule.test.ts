@@ -30,11 +30,13 @@ import { createLogger } from '../../lib/logger';
 import { installTemporalRuntimeLogger } from '../../workers/host';
 import { CITY, STAGE } from '../../workflows/search-attributes';
 import { scheduledTrainingRange, type scheduledTrainingWorkflow } from '../../workflows/scheduled-training';
-import { cronProblem, type TrainingScheduleRow } from '../../cli/commands/schedule-training';
+import { cronProblem, trainingSchedules, type TrainingScheduleRow } from '../../cli/commands/schedule-training';
 import { main } from '../../cli/wx';
 import { startDevServer } from '../support/temporal';
 
 const run = promisify(execFile);
+/** Cron forms the CLI accepts; the dev-server test below creates a schedule with each. */
+const ACCEPTED_CRONS = ['30 11 * * *', '0 6 * * MON-FRI', '*/15 3-5 1,15 jan-mar 0', '5 4 */2 * SUN,SAT', '0 12 1-31/7 12 6', '7/20 9 * * *', '@daily', '@weekly', '@monthly', '@yearly', '@hourly'];
 const WORKFLOWS = join(PROJECT_ROOT, 'tests', 'schedules', 'training-workflows.ts');
 
 describe('scheduledTrainingRange', () => {
@@ -49,7 +51,7 @@ describe('scheduledTrainingRange', () => {
 
 describe('cronProblem', () => {
   it('accepts 5-field expressions with names, ranges, steps and lists, and the shorthands', () => {
-    for (const ok of ['30 11 * * *', '0 6 * * MON-FRI', '*/15 3-5 1,15 jan-mar 0', '5 4 */2 * SUN,SAT', '0 12 1-31/7 12 6', '@daily', '@weekly']) expect(cronProblem(ok), ok).toBeNull();
+    for (const ok of ACCEPTED_CRONS) expect(cronProblem(ok), ok).toBeNull();
   });
   it('names what is wrong', () => {
     expect(cronProblem('61 * * * *')).toBe('minute 61 is outside 0-59');
@@ -248,6 +250,17 @@ describe('wx schedule training (real dev server)', () => {
     expect(id.stderr).toContain('wx: scheduleId: "training/atlantis" is not a training schedule');
     await expect(env.client.schedule.getHandle('training/denver').describe()).rejects.toMatchObject({ name: 'ScheduleNotFoundError' });
   }, 30_000);
+
+  it('every cron form the CLI accepts is one the server accepts, with runs to come', async () => {
+    for (const [i, expr] of ACCEPTED_CRONS.entries()) {
+      expect(cronProblem(expr), expr).toBeNull();
+      const [options] = await trainingSchedules(config, { cities: ['miami'], cron: expr });
+      const handle = await env.client.schedule.create({ ...options!, scheduleId: `cron-check-${i}`, state: { paused: true } });
+      const d = await handle.describe();
+      expect(d.info.nextActionTimes.length, expr).toBeGreaterThan(0);
+      await handle.delete();
+    }
+  });
 
   it('fails a run for an unknown city as InvalidInput, without retrying', async () => {
     const failed = await env.client.workflow
