@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { CITIES, parseCityId, type CityId } from '../domain/cities';
-import { COVERAGE_SOURCES, coverageProblem, type CoverageSource } from '../domain/coverage';
+import { COVERAGE_SOURCES, coverageProblem, type CoverageSource, type WorldSpan } from '../domain/coverage';
+import { recordedEventSpan } from '../sandbox/worlds/recorded/span';
 import type { Config } from '../temporal.config';
 import { ValidationThresholdsSchema } from '../schemas/validation';
 
@@ -204,11 +206,24 @@ export const BackfillArgsSchema = z
 export type BackfillArgs = z.infer<typeof BackfillArgsSchema>;
 
 /**
- * Refuses a range the sources cannot serve (domain/coverage.ts), before anything starts. The dates
- * come from the flags, else from the configuration; the message names whichever was used.
+ * What the configured world serves instead of the sources' archives: for a recorded world served by
+ * the sandbox, the span of its files' Kalshi events for the cities (undefined when it holds none: the
+ * sandbox then refuses the directory with its own message, naming what is missing).
+ */
+export function servedWorldSpan(config: Config, cities: readonly CityId[]): WorldSpan | undefined {
+  if (config.world.kind !== 'recorded' || config.apis.mode === 'real' || !config.world.dir) return undefined;
+  const dir = resolve(config.world.dir);
+  const span = recordedEventSpan(dir, cities);
+  return span ? { ...span, what: `the recorded world in ${dir} (${cities.join(', ')})` } : undefined;
+}
+
+/**
+ * Refuses a range the world cannot serve (domain/coverage.ts), before anything starts: the sources'
+ * archives for the generated and real worlds, a recorded world's files for it. The dates come from
+ * the flags, else from the configuration; the message names whichever was used.
  */
 export function checkServableRange(
-  flags: { from?: string; to?: string },
+  flags: { from?: string; to?: string; cities?: readonly CityId[] },
   config: Config,
   sources: readonly CoverageSource[] = COVERAGE_SOURCES,
   today: string = new Date().toISOString().slice(0, 10),
@@ -217,6 +232,7 @@ export function checkServableRange(
   const to = flags.to ?? config.pipeline.to;
   const name = (end: 'from' | 'to') => (flags[end] ? `--${end}` : `pipeline.${end} (WX_${end.toUpperCase()} or the config file)`);
   if (from > to) throw new UsageError(`${name('from')}: ${from} is after ${name('to')} ${to}`);
-  const problem = coverageProblem({ from, to, sources: [...sources], today });
+  const world = servedWorldSpan(config, flags.cities ?? config.cities);
+  const problem = coverageProblem({ from, to, sources: [...sources], today, ...(world ? { world } : {}) });
   if (problem) throw new UsageError(`${name(problem.end)}: ${problem.value} ${problem.reason}`);
 }

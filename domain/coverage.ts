@@ -3,6 +3,8 @@
  * anything starts (a generated world would happily invent 1900, the real services have nothing).
  * Lower bounds are the earliest dates the project has a reference for (docs/decisions.md); the upper
  * bound is today, since no source publishes a climate day that has not begun.
+ * A recorded world serves its files, not the real archives: its span replaces every source's bound
+ * (it holds no Open-Meteo at all, so the 2024 floor of forecasts says nothing about it).
  */
 import { z } from 'zod';
 
@@ -29,12 +31,23 @@ export const SOURCE_COVERAGE: Record<CoverageSource, SourceCoverage> = {
   forecasts: { from: '2024-01-01', why: 'forecasts (Open-Meteo previous runs) are archived from 2024-01-01' },
 };
 
+/** The climate dates a recorded world holds Kalshi events for (the caller reads its files). */
+export const WorldSpanSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  /** What holds them, for the message, e.g. "the recorded world in /data/real". */
+  what: z.string(),
+});
+export type WorldSpan = z.infer<typeof WorldSpanSchema>;
+
 export const CoverageRequestSchema = z.object({
   from: z.string(),
   to: z.string(),
   sources: z.array(z.enum(COVERAGE_SOURCES)).min(1),
   /** Today's date (UTC) from the caller's clock: the domain has none. */
   today: z.string(),
+  /** Set for a recorded world: what it serves, instead of the sources' archives and today. */
+  world: WorldSpanSchema.optional(),
 });
 
 export interface CoverageProblem {
@@ -47,10 +60,17 @@ export interface CoverageProblem {
 
 /**
  * Why a range cannot be served (the end it crosses and the bound), or undefined when every chosen
- * source can serve it. Dates are YYYY-MM-DD, which compare as strings.
+ * source (or, for a recorded world, its files) can serve it. Dates are YYYY-MM-DD, which compare as strings.
  */
 export function coverageProblem(req: z.input<typeof CoverageRequestSchema>): CoverageProblem | undefined {
-  const { from, to, sources, today } = CoverageRequestSchema.parse(req);
+  const { from, to, sources, today, world } = CoverageRequestSchema.parse(req);
+  if (world) {
+    // The files' span, whatever the real services archive: outside it the world serves nothing.
+    const held = `${world.what} holds Kalshi events from ${world.from} to ${world.to}`;
+    if (from < world.from) return { end: 'from', value: from, reason: `is before ${world.from}: ${held}` };
+    if (to > world.to) return { end: 'to', value: to, reason: `is after ${world.to}: ${held}` };
+    return undefined;
+  }
   if (to > today) return { end: 'to', value: to, reason: `is after today (${today}): no source has published that climate day` };
   // The latest lower bound among the chosen sources is the one that refuses.
   const binding = sources.map((s) => SOURCE_COVERAGE[s]).filter((c) => from < c.from).sort((a, b) => (a.from < b.from ? 1 : -1))[0];
