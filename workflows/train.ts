@@ -1,6 +1,7 @@
 import { ApplicationFailure, defineQuery, executeChild, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { DatasetActivities } from '../activities/ml/dataset';
 import type { TrainActivities, TrainCityResult } from '../activities/ml/train';
+import type { DeltaTrainActivities } from '../activities/ml/train-delta';
 import { BRACKET_SEARCH_SPACE } from '../domain/ml/bracket-space';
 import type { DatasetResult, DatasetWorkflowInput } from '../schemas/dataset';
 import { DEFAULT_TUNE_TRIALS, MIN_TRAIN_DAYS, type MlStageInput, type StageSkipped } from '../schemas/stage';
@@ -10,18 +11,27 @@ import { CITY, STAGE } from './search-attributes';
 import { tuneWorkflow } from './tune';
 
 export interface TrainProgress {
-  stage: 'dataset' | 'tune' | 'fit' | 'done' | 'failed';
+  stage: 'dataset' | 'tune' | 'fit' | 'delta' | 'done' | 'failed';
   dataset?: DatasetResult;
   tune?: TuneCityResult;
   result?: TrainCityResult;
+  delta?: DeltaSummary;
   error?: string;
 }
+
+/** The ordinal delta model trained beside the bracket model: its version and scores, or why it failed. */
+export type DeltaSummary = { version: string; logLoss: number; marketLogLoss: number; spec: string } | { error: string };
+
+/** The delta model's target: the market-implied mean, ±8 °F (the best of `wx ml delta-sweep` on generated worlds). */
+const DELTA_SPEC = { baseline: 'market_mean', lo: -8, hi: 8 } as const;
 export const trainProgressQuery = defineQuery<TrainProgress>('trainProgress');
 export const tuneCityProgressQuery = defineQuery<TrainProgress>('tuneCityProgress');
 
 const retry = { maximumAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, nonRetryableErrorTypes: ['InvalidInput'] };
 const { buildCityDataset } = proxyActivities<DatasetActivities>({ startToCloseTimeout: '60 minutes', heartbeatTimeout: '10 minutes', retry });
 // The fit runs on worker threads and heartbeats while it trains, so a dead worker is noticed within the heartbeat timeout.
+// The delta fit is synchronous on the activity's thread: its heartbeat timeout covers a whole fit.
+const { trainDeltaModel } = proxyActivities<DeltaTrainActivities>({ startToCloseTimeout: '120 minutes', heartbeatTimeout: '15 minutes', retry });
 const fitActivities = (heartbeatSeconds: number) => proxyActivities<TrainActivities>({ startToCloseTimeout: '120 minutes', heartbeatTimeout: `${heartbeatSeconds} seconds`, retry });
 
 export interface TrainCityWorkflowInput extends MlStageInput {
@@ -147,7 +157,7 @@ export async function tuneCityWorkflow(input: TrainCityWorkflowInput): Promise<T
  * PostgreSQL, the model version is a hash of its inputs), so a crash anywhere resumes without a
  * second version.
  */
-export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<TrainCityResult | StageSkipped> {
+export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<(TrainCityResult & { delta?: DeltaSummary }) | StageSkipped> {
   const progress: TrainProgress = { stage: 'dataset' };
   setHandler(trainProgressQuery, () => progress);
   upsertSearchAttributes([
@@ -187,11 +197,35 @@ export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<
       progress.stage = 'done';
       return skipped;
     }
+    if (tunes) {
+      progress.stage = 'delta';
+      progress.delta = await deltaModel(input, progress.dataset);
+    }
     progress.stage = 'done';
-    return progress.result;
+    return { ...progress.result, ...(progress.delta ? { delta: progress.delta } : {}) };
   } catch (err) {
     progress.stage = 'failed';
     progress.error = rootMessage(err);
     throw err;
+  }
+}
+
+/**
+ * The ordinal delta model on the same days. It is not the served model (the bracket model is), so its
+ * failure is reported beside the bracket model's result rather than failing the city's training.
+ */
+async function deltaModel(input: TrainCityWorkflowInput, dataset: DatasetResult): Promise<DeltaSummary> {
+  try {
+    const r = await trainDeltaModel({
+      city: input.city,
+      datasetPath: dataset.path,
+      spec: DELTA_SPEC,
+      ...(input.testFraction !== undefined ? { testFraction: input.testFraction } : {}),
+      ...(input.testFrom !== undefined ? { testFrom: input.testFrom } : {}),
+      ...(input.maxQuoteAgeMinutes !== undefined ? { maxQuoteAgeMinutes: input.maxQuoteAgeMinutes } : {}),
+    });
+    return { version: r.version, logLoss: r.model.logLoss, marketLogLoss: r.market.logLoss, spec: `${DELTA_SPEC.baseline}±${DELTA_SPEC.hi}` };
+  } catch (err) {
+    return { error: rootMessage(err) };
   }
 }
