@@ -63,6 +63,9 @@ export const DEFAULT_EDGE_PARAMS = {
   numThreads: 2,
 } as const;
 
+/** Settled, quoted days needed: test days, then out-of-fold folds of the training days, split again for the threshold. */
+export const MIN_EDGE_DAYS = 20;
+
 /** Fewer signals than this on the classifier's training days and it is not fitted (InvalidInput). */
 export const MIN_EDGE_TRAIN_TRADES = 50;
 
@@ -128,6 +131,8 @@ export interface EdgeClassifierResult {
 }
 
 const invalid = (message: string) => ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message });
+/** Too little history to fit on (not a bad input): the workflow reports the stage skipped, as the train stage does. */
+const insufficient = (message: string) => ApplicationFailure.create({ type: 'InsufficientData', nonRetryable: true, message });
 
 /** One line naming the first bad field and the value given there. */
 function issueLine(e: z.ZodError, given: unknown, prefix: string): string {
@@ -258,7 +263,7 @@ export function createEdgeActivities(deps: ActivityDeps) {
 
       const rows = usableRows(d, true, input.maxQuoteAgeMinutes);
       const allDays = new Set(Array.from(rows, (r) => d.date[r]!));
-      if (allDays.size < 20) throw invalid(`edge ${input.city}: ${allDays.size} settled days with market quotes in ${input.datasetPath}; at least 20 are needed`);
+      if (allDays.size < MIN_EDGE_DAYS) throw insufficient(`edge ${input.city}: ${allDays.size} settled days with market quotes in ${input.datasetPath}; at least ${MIN_EDGE_DAYS} are needed for the edge classifier`);
       let split;
       try {
         split = splitRows(d, rows, input.testFraction, input.testFrom);
@@ -292,7 +297,7 @@ export function createEdgeActivities(deps: ActivityDeps) {
       let wins = 0;
       for (let k = 0; k < fitSet.rows; k++) wins += fitSet.y[k]!;
       if (fitIx.length < MIN_EDGE_TRAIN_TRADES || wins === 0 || wins === fitIx.length) {
-        throw invalid(`edge ${input.city}: ${fitIx.length} trades with edge > ${input.minEdgeCents}¢ (${wins} won) on the classifier's training days ${inner.train.days[0]}..${inner.train.days.at(-1)}; at least ${MIN_EDGE_TRAIN_TRADES} with both outcomes are needed`);
+        throw insufficient(`edge ${input.city}: ${fitIx.length} trades with edge > ${input.minEdgeCents}¢ (${wins} won) on the classifier's training days ${inner.train.days[0]}..${inner.train.days.at(-1)}; at least ${MIN_EDGE_TRAIN_TRADES} with both outcomes are needed`);
       }
 
       heartbeat('classifier');

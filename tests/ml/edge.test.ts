@@ -32,6 +32,7 @@ import { loadModelDir } from '../../ml/model-files';
 import { mlModelVersion } from '../../schemas/db';
 import { edgeProgressQuery, type EdgeClassifierWorkflowInput } from '../../workflows/edge';
 import { CITY, STAGE } from '../../workflows/search-attributes';
+import { isStageSkipped } from '../../schemas/stage';
 import { startDevServer } from '../support/temporal';
 import { freshDatabase } from '../support/postgres';
 
@@ -96,6 +97,7 @@ describe('edge classifier workflow (real backfill, dev server, PostgreSQL)', { t
     const input: EdgeClassifierWorkflowInput = { city: 'chicago', from: FROM, to: TO, bracketParams: { learningRate: 0.05 } };
     const h1 = await edge('a', input);
     const first = (await h1.result()) as EdgeClassifierResult;
+    expect(isStageSkipped(first)).toBe(false);
     const t1 = Date.now();
     const progress = await h1.query(edgeProgressQuery);
     const attrs = (await h1.describe()).typedSearchAttributes;
@@ -116,7 +118,7 @@ describe('edge classifier workflow (real backfill, dev server, PostgreSQL)', { t
     expect(versions.map((v) => [v.version, v.status])).toEqual([[first.version, 'active']]);
     expect(first.version).toMatch(/^e-[0-9a-f]{12}$/);
     expect(progress.stage).toBe('done');
-    expect(progress.result?.version).toBe(first.version);
+    expect((progress.result as EdgeClassifierResult).version).toBe(first.version);
     expect(attrs.get(CITY)).toBe('chicago');
     expect(attrs.get(STAGE)).toBe('edge');
 
@@ -212,5 +214,10 @@ describe('edge classifier workflow (real backfill, dev server, PostgreSQL)', { t
     expect(empty).toMatch(/chicago 2023-01-01\.\.2023-01-31: no usable events/);
     expect(rule).toMatch(/^edge input priceRule "mid": /);
     expect(param).toMatch(/^edge params\.numLeaves 1: must be >= 2/);
+  });
+
+  it('succeeds with a note instead of a model when the range holds too few days (as the train stage does)', async () => {
+    const r = await (await edge('short', { city: 'chicago', from: FROM, to: '2024-03-12' })).result();
+    expect(r).toEqual({ city: 'chicago', skipped: expect.stringMatching(/^not enough history: edge chicago: 12 settled days .* at least 20 are needed/) });
   });
 });
