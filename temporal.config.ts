@@ -147,7 +147,7 @@ export const DEFAULTS: Config = {
   // A year of events, ending with the week of the spring DST change (every stage meets a 23-hour civil
   // day); the last two weeks with 1-minute candles.
   // Three cities (those with recorded real data too): a year of all six does not fit in five minutes on two cores.
-  pipeline: { cities: ['chicago', 'austin', 'philadelphia'], from: '2024-03-06', to: '2025-03-12', minuteCandleDays: 14, stepMinutes: 120, tuneTrials: 6 },
+  pipeline: { cities: ['chicago', 'austin', 'philadelphia'], from: '2024-03-06', to: '2025-03-12', minuteCandleDays: 14, stepMinutes: 180, tuneTrials: 4 },
 };
 
 /** Environment variable -> configuration path. Shown in errors so that users know what to fix. */

@@ -24,7 +24,7 @@ export const STAGES: readonly StageDefinition[] = [
   { name: 'dataset', workflowType: 'datasetCityWorkflow', queue: 'ml', description: 'market-clock feature datasets cached to Parquet', patchId: 'stage-dataset' },
   { name: 'tune', workflowType: 'tuneCityWorkflow', queue: 'ml', description: 'TPE study of the bracket model on time-series folds', patchId: 'stage-tune' },
   { name: 'train', workflowType: 'trainCityWorkflow', queue: 'ml', description: 'per-city bracket and ordinal delta models exported to ONNX', patchId: 'stage-train' },
-  { name: 'edge', queue: 'ml', description: 'edge classifier' },
+  { name: 'edge', workflowType: 'edgeClassifierWorkflow', queue: 'ml', description: 'edge classifier over the bracket model (taker trades, threshold on validation days)', patchId: 'stage-edge' },
   { name: 'backtest', queue: 'backtest', description: 'maker strategies with fees and fills' },
   { name: 'report', queue: 'backtest', description: 'HTML report with plots' },
 ];

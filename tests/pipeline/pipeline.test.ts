@@ -101,7 +101,7 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
     expect(workflowId).toBe('pipeline/austin+chicago/2025-01-01..2025-01-02');
     expect(summary.ok).toBe(true);
     expect(summary.stages.map((s) => s.stage)).toEqual([...STAGE_NAMES]);
-    const built = ['registry', 'backfill', 'validate', 'dataset', 'tune', 'train'];
+    const built = ['registry', 'backfill', 'validate', 'dataset', 'tune', 'train', 'edge'];
     for (const name of built) {
       const stage = summary.stages.find((s) => s.stage === name)!;
       expect(stage.status).toBe('done');
@@ -117,6 +117,7 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
     for (const name of ['tune', 'train']) {
       expect(summary.stages.find((s) => s.stage === name)!.note).toMatch(/^(austin|chicago): not enough history: 2 events, at least 10 settled days are needed; (austin|chicago): not enough/);
     }
+    expect(summary.stages.find((s) => s.stage === 'edge')!.note).toMatch(/^(austin|chicago): not enough history: .*; (austin|chicago): not enough history: /);
     // The backfill stage wrote the two climate days of both cities.
     const settled = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM wx.settlement_consolidated`);
     expect(Number(settled.rows[0]!.n)).toBe(4);
@@ -224,7 +225,7 @@ describe('pipeline workflow (real dev server, real PostgreSQL)', () => {
     // Built stages after the failure are skipped, never run on half the cities; unbuilt ones stay unbuilt.
     expect(summary.stages.find((s) => s.stage === 'backfill')!.status).toBe('skipped');
     expect(summary.stages.find((s) => s.stage === 'validate')!.status).toBe('skipped');
-    for (const name of ['dataset', 'tune', 'train']) expect(summary.stages.find((s) => s.stage === name)!.status).toBe('skipped');
-    expect(summary.stages.filter((s) => !['registry', 'backfill', 'validate', 'dataset', 'tune', 'train'].includes(s.stage)).every((s) => s.status === 'not_built')).toBe(true);
+    for (const name of ['dataset', 'tune', 'train', 'edge']) expect(summary.stages.find((s) => s.stage === name)!.status).toBe('skipped');
+    expect(summary.stages.filter((s) => !['registry', 'backfill', 'validate', 'dataset', 'tune', 'train', 'edge'].includes(s.stage)).every((s) => s.status === 'not_built')).toBe(true);
   });
 });
