@@ -44,6 +44,8 @@ export interface TrainCityWorkflowInput extends MlStageInput {
   maxQuoteAgeMinutes?: number;
   /** 0: no study, the default (or given) parameters. */
   tuneTrials?: number;
+  /** false: the bracket model only, no ordinal delta model beside it (default true). */
+  deltaModel?: boolean;
   /** A trial or fit whose worker sent no heartbeat for this long is retried elsewhere (default 60). */
   heartbeatTimeoutSeconds?: number;
 }
@@ -197,7 +199,7 @@ export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<
       progress.stage = 'done';
       return skipped;
     }
-    if (tunes) {
+    if (tunes && input.deltaModel !== false) {
       progress.stage = 'delta';
       progress.delta = await deltaModel(input, progress.dataset);
     }
