@@ -1,18 +1,20 @@
 /**
  * Issue 9 on real data, as a user runs it: `wx backfill --world recorded` (the sandbox serving
- * ../shared/data/real) for Chicago over a range that starts before Open-Meteo's archive (which the
- * recorded world does not serve, so it must not be refused), then `wx ml train --quote-times` with the
- * test days from 2025-03-01. Real processes, the embedded PostgreSQL and Temporal, workers in the CLI.
- * The range is short (seven months) so that the file stays within a few minutes; the full split is
- * bench/ml-real-train.ts.
+ * ../shared/data/real) for Chicago, whose range is checked against the files (a day of 2023, before
+ * Open-Meteo's archive, which the recorded world does not serve, is not refused; a day before the files
+ * is), then `wx ml train --quote-times` with the test days from 2025-03-01. Real processes, the
+ * embedded PostgreSQL and Temporal, workers in the CLI. The range is short (seven months) so that
+ * the file stays within a few minutes; the full split is bench/ml-real-train.ts.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { DateTime } from 'luxon';
 import pg from 'pg';
 import { disposeWxWorld, newWxWorld, runWx, type WxWorld } from '../support/wx-process';
 import { embeddedPostgresUrl } from '../../runtime/postgres';
 import { sharedReal } from '../support/shared';
+import { recordedEventSpan } from '../../sandbox/worlds/recorded/span';
 import type { TrainCityResult, Scores } from '../../activities/ml/train';
 import type { ModelReportData } from '../../domain/ml/model-report-data';
 
@@ -34,6 +36,19 @@ describe.skipIf(!real.present)('wx ml train on the recorded world (real data)', 
 
   it('backfills Chicago, trains, and scores the model next to the market, forecast-normal and climatology on the same test rows', async () => {
     world = await newWxWorld();
+    // The range is checked against the files (their first Chicago event), not the real services' archives:
+    // before them it is refused with one line and nothing started ...
+    const span = recordedEventSpan(real.path, ['chicago'])!;
+    const early = DateTime.fromISO(span.from, { zone: 'utc' }).minus({ days: 2 }).toISODate()!;
+    const refused = await runWx(world, ['backfill', '--world', 'recorded', '--world-dir', real.path, '--cities', 'chicago', '--from', early, '--to', span.from]);
+    expect(refused.code, `stdout:\n${refused.stdout}\nstderr:\n${refused.stderr}`).toBe(2);
+    expect(refused.stderr.trim()).toBe(`wx: --from: ${early} is before ${span.from}: the recorded world in ${real.path} (chicago) holds Kalshi events from ${span.from} to ${span.to}`);
+    expect(existsSync(join(world.dataDir, 'pg', 'PG_VERSION')), 'a PostgreSQL cluster was created').toBe(false);
+    // ... and a day before Open-Meteo's archive (2024-01-01), which a recorded world does not serve, is backfilled.
+    const before2024 = await runWx(world, ['backfill', '--world', 'recorded', '--world-dir', real.path, '--cities', 'chicago', '--from', '2023-06-01', '--to', '2023-06-01', '--json']);
+    expect(before2024.code, `stdout:\n${before2024.stdout}\nstderr:\n${before2024.stderr}`).toBe(0);
+    expect((JSON.parse(before2024.stdout) as { totals: Record<string, { rows: number }> }).totals.kalshi!.rows).toBeGreaterThan(0);
+
     const backfill = await runWx(world, ['backfill', '--world', 'recorded', '--world-dir', real.path, '--cities', 'chicago', '--from', FROM, '--to', TO, '--json']);
     expect(backfill.code, `stdout:\n${backfill.stdout}\nstderr:\n${backfill.stderr}`).toBe(0);
     const progress = JSON.parse(backfill.stdout) as { status: string; totals: Record<string, { status: string; rows: number }> };
