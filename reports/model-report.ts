@@ -7,7 +7,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { REPORT_SOURCES, type ModelMetrics, type ModelReportDataParsed as ModelReportData, type ReportScores, type ReportSource } from '../schemas/model-report';
-import { vegaLiteToSvg } from './validation-report';
+import { CHART_CONFIG, esc, figure, vegaLiteToSvg } from './html';
 
 export const SOURCE_LABELS: Record<ReportSource, string> = {
   model: 'model',
@@ -29,21 +29,6 @@ export const SCORE_COLUMNS: ReadonlyArray<{ key: keyof ReportScores; label: stri
 /** How a score is printed in the table (the browser test reads the cells back with the same rule). */
 export const formatScore = (key: keyof ReportScores, x: number): string => (key === 'accuracy' ? `${(x * 100).toFixed(1)} %` : x.toFixed(4));
 
-const esc = (s: unknown): string =>
-  String(s ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-
-const CONFIG = {
-  font: 'Helvetica, Arial, sans-serif',
-  axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
-  title: { fontSize: 14, anchor: 'start' },
-  view: { stroke: '#ddd' },
-} as const;
-
 /** Numeric cells (a span of class n) align right; the best score of a column is marked on its cell too. */
 const tdClass = (c: string): string => (c.startsWith('<span class="n best"') ? ' class="n best"' : c.startsWith('<span class="n"') ? ' class="n"' : '');
 
@@ -56,18 +41,13 @@ function table(headers: string[], rows: string[][], cls = '', rowAttrs: (i: numb
 
 const n = (s: string) => `<span class="n">${esc(s)}</span>`;
 
-function figure(svg: string | null, caption: string, id: string): string {
-  if (!svg) return `<figure class="plot empty" data-plot="${esc(id)}"><figcaption>${esc(caption)}</figcaption><p class="none">no data</p></figure>`;
-  return `<figure class="plot" data-plot="${esc(id)}">${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
-}
-
 const present = (data: ModelReportData): ReportSource[] => REPORT_SOURCES.filter((s) => data.sources[s] !== null);
 
 async function reliabilityChart(data: ModelReportData, source: ReportSource): Promise<string | null> {
   const bins = data.sources[source]?.calibration.filter((b) => b.count > 0) ?? [];
   if (bins.length === 0) return null;
   return vegaLiteToSvg({
-    config: CONFIG,
+    config: CHART_CONFIG,
     title: `Reliability — ${SOURCE_LABELS[source]}`,
     // Four side by side on a laptop screen.
     width: 220,
@@ -110,7 +90,7 @@ async function monthChart(data: ModelReportData): Promise<string | null> {
   if (values.length === 0) return null;
   const shown = present(data);
   return vegaLiteToSvg({
-    config: CONFIG,
+    config: CHART_CONFIG,
     title: 'Bracket log loss by month of the test days',
     width: Math.max(260, Math.min(900, data.byMonth.length * shown.length * 22)),
     height: 240,
@@ -129,7 +109,7 @@ async function importanceChart(data: ModelReportData): Promise<string | null> {
   const top = data.importance.top;
   if (top.length === 0) return null;
   return vegaLiteToSvg({
-    config: CONFIG,
+    config: CHART_CONFIG,
     title: `Feature importance (top ${top.length} of ${data.importance.used} used)`,
     width: 420,
     height: Math.max(60, top.length * 18),

@@ -2,37 +2,11 @@
  * The validation report as one self-contained static HTML page: no scripts, no network. Plots are
  * vega-lite specs compiled and rendered to inline SVG in Node (renderer 'none' + toSVG).
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { ValidationReport } from '../schemas/validation';
-
-/** Renders a vega-lite spec to an SVG string (headless; text is measured by estimate). */
-export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
-  // vega tags data objects (Symbol(vega_id)): render a copy so that the caller's report stays untouched.
-  const view = new vega.View(vega.parse(compile(structuredClone(spec)).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-const esc = (s: unknown): string =>
-  String(s ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+import { CHART_CONFIG, esc, figure, vegaLiteToSvg } from './html';
 
 const num = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '—' : Number.isInteger(x) ? String(x) : x.toFixed(digits));
-
-const CONFIG = {
-  font: 'Helvetica, Arial, sans-serif',
-  axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
-  title: { fontSize: 14, anchor: 'start' },
-  view: { stroke: '#ddd' },
-} as const;
 
 /** `rows` cells are HTML already (escape values with esc); `rowClass` marks rows (e.g. 'crossed'). */
 function table(headers: string[], rows: string[][], cls = '', rowClass: (i: number) => string = () => ''): string {
@@ -42,18 +16,13 @@ function table(headers: string[], rows: string[][], cls = '', rowClass: (i: numb
     .join('')}</tbody></table>`;
 }
 
-function figure(svg: string | null, caption: string, testId: string): string {
-  if (!svg) return `<figure class="plot empty" data-plot="${esc(testId)}"><figcaption>${esc(caption)}</figcaption><p class="none">no data</p></figure>`;
-  return `<figure class="plot" data-plot="${esc(testId)}">${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
-}
-
 async function coverageHeatmap(report: ValidationReport, city: string): Promise<string | null> {
   const cells = report.coverage.filter((c) => c.city === city);
   if (cells.length === 0) return null;
   const dates = new Set(cells.map((c) => c.date)).size;
   const sources = new Set(cells.map((c) => c.source)).size;
   return vegaLiteToSvg({
-    config: CONFIG,
+    config: CHART_CONFIG,
     title: `Coverage — ${city}`,
     width: Math.max(240, Math.min(960, dates * 16)),
     height: Math.max(60, sources * 20),
@@ -72,7 +41,7 @@ async function skillChart(report: ValidationReport, metric: 'bias' | 'mae'): Pro
   if (rows.length === 0) return null;
   const leads = rows.map((r) => r.leadDays);
   return vegaLiteToSvg({
-    config: CONFIG,
+    config: CHART_CONFIG,
     title: metric === 'bias' ? 'Forecast bias by lead (forecast − settled high)' : 'Forecast MAE by lead',
     width: 300,
     height: 240,
@@ -95,7 +64,7 @@ async function gapHistogramChart(report: ValidationReport): Promise<string | nul
   const bins = report.candleGaps.histogram.map((b) => ({ ...b, period: `${b.periodMinutes}-min candles` }));
   if (bins.length === 0) return null;
   return vegaLiteToSvg({
-    config: CONFIG,
+    config: CHART_CONFIG,
     title: 'Candle gaps by length',
     width: 460,
     height: 220,
@@ -114,7 +83,7 @@ async function flagChart(report: ValidationReport): Promise<string | null> {
   const rows = report.flags.byRule;
   if (rows.length === 0) return null;
   return vegaLiteToSvg({
-    config: CONFIG,
+    config: CHART_CONFIG,
     title: 'Flagged rows by rule (this run)',
     width: 420,
     height: Math.max(60, rows.length * 22),
