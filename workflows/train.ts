@@ -77,12 +77,14 @@ const datasetFor = (input: TrainCityWorkflowInput) =>
   });
 
 /**
- * The study's name follows everything its trials depend on (the dataset's inputs and the held-out
- * days), so a rerun on the same data resumes it and new data starts a new one.
+ * The study's name follows everything its trials depend on (the dataset's build parameters and inputs,
+ * the held-out days), so a rerun on the same data resumes it and new data or settings start a new one.
  */
 export function bracketStudyName(input: TrainCityWorkflowInput, dataset: DatasetResult): string {
   const held = input.testFrom ?? `f${input.testFraction ?? 0.2}`;
-  return `bracket.${input.city}.${dataset.inputHash.replace(/^sha256:/, '').slice(0, 12)}.${held}.q${input.maxQuoteAgeMinutes ?? 'all'}`;
+  // The file name is the hash of the build parameters (ml/dataset-cache.ts datasetPath), the input hash the data's.
+  const params = (dataset.path.split('/').pop() ?? '').replace(/\.parquet$/, '').slice(0, 12);
+  return `bracket.${input.city}.${params}.${dataset.inputHash.replace(/^sha256:/, '').slice(0, 12)}.${held}.q${input.maxQuoteAgeMinutes ?? 'all'}`;
 }
 
 /** Runs (or resumes, or finds complete) the city's TPE study of bracket-model parameters on time-series folds of its training days. */
