@@ -6,7 +6,8 @@
  * (model, market, forecast-normal and climatology log loss on the same test rows) and, per city, the
  * quick reference model and market of ../shared/reference/market-baselines.md, read from the doc's
  * text. Long (tens of minutes on two cores): run it alone, e.g. `nice -n 10 npm run bench -- ml-real-train`.
- * WX_BENCH_KEEP=1 keeps the data directory (and leaves the embedded servers up) for a look afterwards.
+ * WX_BENCH_KEEP=1 keeps the data directory (and leaves the embedded servers up) for a look afterwards;
+ * WX_BENCH_WORLD (the env line it prints) runs again on that world.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +50,27 @@ export function parseReferenceTable(markdown: string): Partial<Record<CityId, Re
   return out;
 }
 
+/**
+ * The JSON document `--json` printed: from its first line (`{` or `[` alone) to the end. Other lines
+ * can come before it on stdout (the session's lines; Temporal core's own warnings, e.g. a workflow
+ * task over 5 s on a loaded machine, which it writes to stdout itself).
+ */
+function jsonOutput<T>(stdout: string, what: string): T {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((l) => l === '{' || l === '[');
+  if (start < 0) throw new Error(`${what} printed no JSON:\n${stdout}`);
+  return JSON.parse(lines.slice(start).join('\n')) as T;
+}
+
+/** A world kept by an earlier run (WX_BENCH_WORLD = the env line it printed), else a new one. */
+async function benchWorld(): Promise<{ world: WxWorld; kept: boolean }> {
+  const given = process.env.WX_BENCH_WORLD;
+  if (!given) return { world: await newWxWorld(), kept: false };
+  const env = Object.fromEntries(given.trim().split(/\s+/).map((kv) => kv.split('=', 2) as [string, string]));
+  if (!env.WX_DATA_DIR || !env.WX_TEMPORAL_PORT || !env.WX_TEMPORAL_UI_PORT) throw new Error(`WX_BENCH_WORLD: ${JSON.stringify(given)} lacks WX_DATA_DIR, WX_TEMPORAL_PORT or WX_TEMPORAL_UI_PORT`);
+  return { world: { dataDir: env.WX_DATA_DIR, env, temporalAddress: `127.0.0.1:${env.WX_TEMPORAL_PORT}`, uiUrl: `http://127.0.0.1:${env.WX_TEMPORAL_UI_PORT}` }, kept: true };
+}
+
 /** Runs wx to completion, its stderr (progress lines) passed through so a long run shows where it is. */
 async function wx(world: WxWorld, args: string[]): Promise<{ code: number | null; stdout: string; seconds: number }> {
   const t0 = performance.now();
@@ -71,18 +93,18 @@ export async function main(): Promise<void> {
   const from = span.from > WANT_FROM ? span.from : WANT_FROM;
   console.log(`\n## wx ml train on the recorded world: ${CITIES.join(', ')} ${from}..${TO}, test from ${TEST_FROM}, --quote-times, default trials`);
   console.log(loadLine());
-  const world = await newWxWorld();
+  const { world, kept } = await benchWorld();
+  // A kept world's backfill finds its slices ingested and skips them: the backfill time is then not the first one's.
+  if (kept) console.log(`reusing the world in ${world.dataDir} (WX_BENCH_WORLD)`);
   const t0 = performance.now();
   try {
     const backfill = await wx(world, ['backfill', '--world', 'recorded', '--world-dir', real.path, '--cities', CITIES.join(','), '--from', from, '--to', TO, '--json']);
     if (backfill.code !== 0) throw new Error(`wx backfill exited ${backfill.code}:\n${backfill.stdout}`);
-    const totals = (JSON.parse(backfill.stdout) as { totals: Record<string, { rows: number }> }).totals;
+    const totals = jsonOutput<{ totals: Record<string, { rows: number }> }>(backfill.stdout, 'wx backfill').totals;
     console.log(`backfill: ${backfill.seconds.toFixed(0)} s, rows ${Object.entries(totals).map(([s, t]) => `${s} ${t.rows}`).join(', ')} (${loadLine()})`);
 
     const train = await wx(world, ['ml', 'train', '--cities', CITIES.join(','), '--from', from, '--to', TO, '--test-from', TEST_FROM, '--quote-times', '--json']);
-    const json = train.stdout.indexOf('\n[');
-    if (json < 0) throw new Error(`wx ml train exited ${train.code} without results:\n${train.stdout}`);
-    const results = JSON.parse(train.stdout.slice(json)) as Array<TrainCityResult | StageSkipped>;
+    const results = jsonOutput<Array<TrainCityResult | StageSkipped>>(train.stdout, `wx ml train (exit ${train.code})`);
     console.log(`wx ml train: ${train.seconds.toFixed(0)} s, exit ${train.code} (${loadLine()})\n`);
     for (const line of renderTrainTable(results)) console.log(line);
 
@@ -98,7 +120,7 @@ export async function main(): Promise<void> {
     console.log(`\nwall time: ${((performance.now() - t0) / 1000).toFixed(0)} s (backfill ${backfill.seconds.toFixed(0)} s, training ${train.seconds.toFixed(0)} s)`);
     if (train.code !== 0) process.exitCode = 1;
   } finally {
-    if (process.env.WX_BENCH_KEEP === '1') console.log(`kept: ${world.dataDir}; \`wx down\` with ${Object.entries(world.env).map(([k, v]) => `${k}=${v}`).join(' ')} stops its servers`);
+    if (process.env.WX_BENCH_KEEP === '1' || kept) console.log(`kept: ${world.dataDir}; WX_BENCH_WORLD='${Object.entries(world.env).map(([k, v]) => `${k}=${v}`).join(' ')}' reuses it, \`wx down\` with that env stops its servers`);
     else await disposeWxWorld(world);
   }
 }
