@@ -23,6 +23,18 @@ const FROM = '2024-10-01';
 const TO = '2025-04-30';
 const TEST_FROM = '2025-03-01';
 
+/**
+ * The document `--json` printed, from its first line (`{` or `[` alone): the session's lines come
+ * before it, and on a loaded machine Temporal core writes its own warnings (a workflow task over 5 s)
+ * to stdout too.
+ */
+function jsonOutput<T>(stdout: string): T {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((l) => l === '{' || l === '[');
+  expect(start, `no JSON document on stdout:\n${stdout}`).toBeGreaterThanOrEqual(0);
+  return JSON.parse(lines.slice(start).join('\n')) as T;
+}
+
 const expectFiniteScores = (s: Scores, what: string) => {
   for (const [k, v] of Object.entries(s)) expect(Number.isFinite(v), `${what}.${k} = ${v}`).toBe(true);
   expect(s.logLoss, `${what}.logLoss`).toBeGreaterThan(0);
@@ -47,11 +59,11 @@ describe.skipIf(!real.present)('wx ml train on the recorded world (real data)', 
     // ... and a day before Open-Meteo's archive (2024-01-01), which a recorded world does not serve, is backfilled.
     const before2024 = await runWx(world, ['backfill', '--world', 'recorded', '--world-dir', real.path, '--cities', 'chicago', '--from', '2023-06-01', '--to', '2023-06-01', '--json']);
     expect(before2024.code, `stdout:\n${before2024.stdout}\nstderr:\n${before2024.stderr}`).toBe(0);
-    expect((JSON.parse(before2024.stdout) as { totals: Record<string, { rows: number }> }).totals.kalshi!.rows).toBeGreaterThan(0);
+    expect(jsonOutput<{ totals: Record<string, { rows: number }> }>(before2024.stdout).totals.kalshi!.rows).toBeGreaterThan(0);
 
     const backfill = await runWx(world, ['backfill', '--world', 'recorded', '--world-dir', real.path, '--cities', 'chicago', '--from', FROM, '--to', TO, '--json']);
     expect(backfill.code, `stdout:\n${backfill.stdout}\nstderr:\n${backfill.stderr}`).toBe(0);
-    const progress = JSON.parse(backfill.stdout) as { status: string; totals: Record<string, { status: string; rows: number }> };
+    const progress = jsonOutput<{ status: string; totals: Record<string, { status: string; rows: number }> }>(backfill.stdout);
     expect(progress.status).toBe('done');
     // The recorded world serves Kalshi and settlements from its files (no minute observations, no Open-Meteo).
     expect(progress.totals.kalshi!.rows).toBeGreaterThan(0);
@@ -59,8 +71,7 @@ describe.skipIf(!real.present)('wx ml train on the recorded world (real data)', 
 
     const train = await runWx(world, ['ml', 'train', '--cities', 'chicago', '--from', FROM, '--to', TO, '--test-from', TEST_FROM, '--quote-times', '--trials', '2', '--json']);
     expect(train.code, `stdout:\n${train.stdout}\nstderr:\n${train.stderr}`).toBe(0);
-    // stdout holds the session's lines, then the JSON array of results.
-    const results = JSON.parse(train.stdout.slice(train.stdout.indexOf('\n['))) as TrainCityResult[];
+    const results = jsonOutput<TrainCityResult[]>(train.stdout);
     expect(results.map((r) => r.city)).toEqual(['chicago']);
     const r = results[0]!;
     expect(r.kind).toBe('bracket');
