@@ -1,5 +1,5 @@
 /**
- * Wall time of the main job on its defaults (`wx start`: six cities, the default week, the generated
+ * Wall time of the main job on its defaults (`wx start`: three cities, a year of events, the generated
  * world) from a fresh data directory, with the time of each stage as the pipeline reports it and the
  * rows the backfill wrote. Ports are free ones so that it never meets a running `wx start`.
  */
