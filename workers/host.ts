@@ -22,6 +22,9 @@ export function installTemporalRuntimeLogger(log: Logger): void {
       const level = /^No activities registered/.test(entry.message) ? 'debug' : levels[entry.level];
       log[level]({ ...entry.meta, sdk: true }, entry.message);
     }),
+    // The native core's own warnings (e.g. a slow workflow task) go through the same logger: printed
+    // to the console they land in the middle of a command's stdout (`--json` stops being JSON).
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
   });
 }
 
