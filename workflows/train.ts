@@ -104,6 +104,8 @@ async function tuneCity(input: TrainCityWorkflowInput, dataset: DatasetResult, t
             dataset: dataset.path,
             ...(input.testFrom ? { testFrom: input.testFrom } : { testFraction: input.testFraction ?? 0.2 }),
             ...(input.maxQuoteAgeMinutes !== undefined ? { maxQuoteAgeMinutes: input.maxQuoteAgeMinutes } : {}),
+            // One fit per fold, its rounds chosen on the fold's own days (as LightGBM's cv): half the cost.
+            earlyStopping: 'fold',
             // Two trials at once on their own threads: one GBDT thread each.
             fixed: { ...(input.params ?? {}), numThreads: 1 },
           },

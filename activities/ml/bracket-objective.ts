@@ -65,6 +65,13 @@ export const bracketObjectiveOptions = z
     maxQuoteAgeMinutes: TrainCityInputSchema.shape.maxQuoteAgeMinutes,
     folds: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(1, { error: 'must be >= 1' }).max(20, { error: 'must be <= 20' }).default(3),
     gapDays: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(0, { error: 'must be >= 0' }).max(60, { error: 'must be <= 60' }).default(1),
+    /**
+     * Where each fold's rounds are chosen: 'inner' early-stops on the last fifth of the fold's training
+     * days and refits on all of them (two fits, as trainCityModel does); 'fold' early-stops on the fold's
+     * validation days and scores that model (one fit, as LightGBM's cv does: the rounds are picked on the
+     * days scored, alike for every trial, at half the cost).
+     */
+    earlyStopping: z.enum(['inner', 'fold'], { error: 'must be inner or fold' }).default('inner'),
     /** GBDT parameters every trial shares, over DEFAULT_BRACKET_PARAMS (numThreads 1: trials already run in parallel); the trial's own override them. */
     fixed: z.record(z.string(), z.unknown(), { error: 'must be an object of GBDT parameters' }).default({}),
   })
@@ -262,7 +269,7 @@ export const bracketObjective: ObjectiveDefinition<BracketObjectiveOptions> = {
     const losses: number[] = [];
     for (const [k, fold] of data.plan.folds.entries()) {
       ctx.heartbeat();
-      const score = await scoreFold(data, fold, k, gbdt, ctx.signal);
+      const score = await scoreFold(data, fold, k, gbdt, ctx.signal, o.earlyStopping);
       losses.push(score.logLoss);
       const mean = losses.reduce((s, x) => s + x, 0) / losses.length;
       if (await ctx.report(k, mean)) throw new TrialPruned(`pruned after fold ${k} (running mean ${mean})`);
@@ -272,9 +279,13 @@ export const bracketObjective: ObjectiveDefinition<BracketObjectiveOptions> = {
 };
 
 /** One fold: early stopping inside its training days (when the parameters ask for it), refit, bracket log loss on its validation days. */
-export async function scoreFold(data: BracketTuningData, fold: TuningFold, k: number, gbdt: GbdtParams, signal?: AbortSignal): Promise<FoldScore> {
+export async function scoreFold(data: BracketTuningData, fold: TuningFold, k: number, gbdt: GbdtParams, signal?: AbortSignal, earlyStopping: 'inner' | 'fold' = 'inner'): Promise<FoldScore> {
   const t0 = performance.now();
   let fitParams = gbdt;
+  if (gbdt.earlyStoppingRounds !== undefined && earlyStopping === 'fold') {
+    const fit = done(await train(data.pairs, fold.fit, fold.valid, gbdt, true, signal));
+    return { fold: k, logLoss: foldLogLoss(data, fold, fit.proba!), rounds: fit.bestIteration, ms: performance.now() - t0 };
+  }
   if (gbdt.earlyStoppingRounds !== undefined) {
     if (!fold.stop) throw new BracketObjectiveError(`objective.options.folds: fold ${k} trains on one day (${fold.trainDays[0]}), too few to hold out early-stopping days; use fewer folds or a dataset with more days`);
     const early = done(await train(data.pairs, fold.stop.train, fold.stop.valid, gbdt, false, signal));
@@ -282,11 +293,15 @@ export async function scoreFold(data: BracketTuningData, fold: TuningFold, k: nu
     fitParams = { ...rest, numIterations: Math.max(1, early.bestIteration) };
   }
   const final = done(await train(data.pairs, fold.fit, fold.valid, fitParams, true, signal));
+  return { fold: k, logLoss: foldLogLoss(data, fold, final.proba!), rounds: fitParams.numIterations, ms: performance.now() - t0 };
+}
+
+/** Bracket log loss of a fold's validation days from the thread's (pair, class) probabilities, renormalised over each ladder. */
+function foldLogLoss(data: BracketTuningData, fold: TuningFold, proba: Float64Array): number {
   const snapshots = fold.valid.end - fold.valid.start;
   const yes = new Float64Array(snapshots * BRACKETS);
-  for (let i = 0; i < yes.length; i++) yes[i] = final.proba![i * 2 + 1]!;
-  const p = normaliseOverLadder(yes, snapshots);
-  return { fold: k, logLoss: logLoss(p, data.yBracket.subarray(fold.valid.start, fold.valid.end), BRACKETS), rounds: fitParams.numIterations, ms: performance.now() - t0 };
+  for (let i = 0; i < yes.length; i++) yes[i] = proba[i * 2 + 1]!;
+  return logLoss(normaliseOverLadder(yes, snapshots), data.yBracket.subarray(fold.valid.start, fold.valid.end), BRACKETS);
 }
 
 async function train(all: SharedRows, fit: PositionRange, valid: PositionRange, params: GbdtParams, returnProba: boolean, signal?: AbortSignal): Promise<TrainOutcome> {

@@ -24,8 +24,10 @@ import {
   bracketObjectiveOptions,
   loadBracketTuningData,
   planTuning,
+  scoreFold,
 } from '../../activities/ml/bracket-objective';
-import { splitRows } from '../../activities/ml/train';
+import { parseGbdtParams } from '../../domain/ml/gbdt/params';
+import { DEFAULT_BRACKET_PARAMS, splitRows } from '../../activities/ml/train';
 import { integerRange, type Bracket } from '../../domain/brackets';
 import { climateDayWindowUtc } from '../../domain/climate-day';
 import { BRACKETS, buildDataset, dateOfDayNumber, dayNumberOf, type Dataset, type DatasetInput, type QuoteColumns } from '../../domain/features';
@@ -288,10 +290,25 @@ describe('the bracket objective through tuneWorkflow (real dev server, real Post
     }
   });
 
+  it("earlyStopping 'fold' scores one fit per fold, its rounds chosen on the fold's validation days, no worse there than the inner stop", async () => {
+    const data = await loadBracketTuningData(bracketObjectiveOptions.parse(options()));
+    const gbdt = parseGbdtParams({ ...DEFAULT_BRACKET_PARAMS, numThreads: 1, numIterations: 120, earlyStoppingRounds: 15, objective: 'binary' });
+    for (const [k, fold] of data.plan.folds.entries()) {
+      const inner = await scoreFold(data, fold, k, gbdt, undefined, 'inner');
+      const own = await scoreFold(data, fold, k, gbdt, undefined, 'fold');
+      expect(Number.isFinite(own.logLoss)).toBe(true);
+      expect(own.rounds).toBeGreaterThanOrEqual(1);
+      expect(own.rounds).toBeLessThanOrEqual(120);
+      // Picking the rounds on the very days scored can only help there (ties aside), which is why it is
+      // the cheap option for ranking trials, not a held-out figure.
+      expect(own.logLoss, `fold ${k}`).toBeLessThan(inner.logLoss + 0.05);
+    }
+  });
+
   it('rejects bad options before any trial, with one line naming the option', async () => {
     const missing = join(dir, 'nope.parquet');
     for (const [opts, message] of [
-      [options({ foldz: 3 }), 'objective.options.foldz: unknown option (expected dataset, testFraction, testFrom, maxQuoteAgeMinutes, folds, gapDays, fixed)'],
+      [options({ foldz: 3 }), 'objective.options.foldz: unknown option (expected dataset, testFraction, testFrom, maxQuoteAgeMinutes, folds, gapDays, earlyStopping, fixed)'],
       [options({ dataset: missing }), `objective.options.dataset: ${JSON.stringify(missing)} rejected: no such file`],
       [options({ folds: 0 }), 'objective.options.folds: 0 rejected: must be >= 1'],
       [options({ fixed: { objective: 'multiclass' } }), 'objective.options.fixed.objective: "multiclass" rejected: is set by the objective (binary over bracket pairs)'],
