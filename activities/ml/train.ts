@@ -76,8 +76,9 @@ export interface TrainCityResult {
   /** Baselines on the very same rows: the market-implied distribution (normalised mids), a forecast-only
    *  normal (bias and spread fitted on the training rows), climatology (earlier years' highs). */
   market: Scores;
-  /** Null where the dataset has no daily forecast with a settled high in its training days. */
+  /** Null where the dataset has no daily forecast with a settled high in its training days (forecastNormalNote says so). */
   forecastNormal: Scores | null;
+  forecastNormalNote?: string;
   climatology: Scores;
   /** Model minus market log loss per row, mean and 95% interval over days resampled. */
   logLossDiff: { estimate: number; lo: number; hi: number };
@@ -190,6 +191,7 @@ export function createTrainActivities(deps: ActivityDeps) {
         model: scores(pModel, y),
         market: scores(pMarket, y),
         forecastNormal: pForecast ? scores(pForecast, y) : null,
+        ...(pForecast ? {} : { forecastNormalNote: `no daily forecast with a settled high in the training days (${withForecast} rows)` }),
         climatology: scores(pClim, y),
         logLossDiff: { estimate: diff.estimate, lo: diff.lo, hi: diff.hi },
         trees: final.model.trees.length,

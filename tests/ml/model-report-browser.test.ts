@@ -49,6 +49,27 @@ describe('model report (real training, wx ml report, Chromium)', { timeout: 120_
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it('a city without daily forecasts: no forecast-only baseline, the reason in metrics.json, and the report says so', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'wx-model-report-nofc-'));
+    const otherDb = await freshDatabase();
+    const handle = createDb(otherDb.url, { log });
+    try {
+      const { result, config: c } = await trainFixtureModel(other, handle, log, otherDb.url, { withoutForecasts: true });
+      expect(result.forecastNormal).toBeNull();
+      expect(result.forecastNormalNote).toMatch(/^no daily forecast with a settled high in the training days \(0 rows\)$/);
+      const metrics = JSON.parse(readFileSync(join(result.artifactDir, 'metrics.json'), 'utf8')) as TrainCityResult;
+      expect(metrics.forecastNormalNote).toBe(result.forecastNormalNote);
+      expect(trained.forecastNormal).not.toBeNull();
+      expect(trained.forecastNormalNote).toBeUndefined();
+      const page = readFileSync((await runModelReport(c, { city: 'chicago', kind: 'bracket', json: false }, log)).path, 'utf8');
+      expect(page).toContain('no daily forecast in the training days');
+    } finally {
+      await handle.close();
+      await otherDb.drop();
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('the trainer writes report.json for the test days, scored as metrics.json scores them', () => {
     const metrics = ModelMetricsSchema.parse(JSON.parse(readFileSync(join(trained.artifactDir, 'metrics.json'), 'utf8')));
     expect([report.city, report.kind, report.version]).toEqual(['chicago', 'bracket', trained.version]);

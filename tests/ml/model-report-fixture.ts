@@ -112,8 +112,10 @@ export const FIXTURE_TEST_FROM = '2024-03-16';
  * Builds the fixture's dataset into `dataDir`, trains it with the product's activity (one thread, so
  * the test stays light) and returns the trainer's result and the configuration it used.
  */
-export async function trainFixtureModel(dataDir: string, db: DbHandle, log: Logger, databaseUrl: string): Promise<{ result: TrainCityResult; config: Config }> {
-  const input = generatedInput(FIXTURE_FROM, FIXTURE_TO);
+export async function trainFixtureModel(dataDir: string, db: DbHandle, log: Logger, databaseUrl: string, opts: { withoutForecasts?: boolean } = {}): Promise<{ result: TrainCityResult; config: Config }> {
+  const full = generatedInput(FIXTURE_FROM, FIXTURE_TO);
+  // A city whose files hold no daily forecast (Austin in the recorded corpus): no forecast-only baseline.
+  const input = opts.withoutForecasts ? { ...full, dailyForecasts: [] } : full;
   const dataset = buildDataset(input, { city: 'chicago', from: FIXTURE_FROM, to: FIXTURE_TO });
   const dir = join(dataDir, 'datasets', 'chicago');
   mkdirSync(dir, { recursive: true });
