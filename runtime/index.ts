@@ -6,7 +6,7 @@ import { maskUrlCredentials } from '../lib/logger';
 import { ensureDatabase, migrateDatabase } from '../db/migrate';
 import { embeddedPostgresUrl, portAnswers, readPostmasterPid, startEmbeddedPostgres, stopEmbeddedPostgres } from './postgres';
 import { isProcessAlive } from './process';
-import { ensureSearchAttributes, startTemporalDevServer, stopTemporalDevServer, temporalAnswers } from './temporal-server';
+import { ensureSearchAttributes, readTemporalState, startTemporalDevServer, stopTemporalDevServer, temporalAnswers } from './temporal-server';
 import { RuntimeInputError } from './errors';
 
 export interface RuntimeStep {
@@ -139,7 +139,11 @@ async function assertPortsFree(config: Config): Promise<void> {
     }
   }
   if (config.temporal.address) return;
-  // A Temporal server there (ours: reused; another's: startTemporalDevServer says which) is no stranger.
+  // Our own dev server from an earlier run (its state file names a live process on these ports) is
+  // reused, however slowly it answers on a loaded machine.
+  const ours = readTemporalState(config.dataDir);
+  if (ours && ours.port === config.temporal.port && ours.uiPort === config.temporal.uiPort && isProcessAlive(ours.pid)) return;
+  // A Temporal server there (another's: startTemporalDevServer says which) is no stranger.
   if (await temporalAnswers(`127.0.0.1:${config.temporal.port}`, 1000)) return;
   for (const [port, env] of [
     [config.temporal.port, 'WX_TEMPORAL_PORT'],

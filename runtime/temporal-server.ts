@@ -102,7 +102,8 @@ export async function startTemporalDevServer(opts: TemporalServerOptions): Promi
 
   const previous = readTemporalState(opts.dataDir);
   if (previous && isProcessAlive(previous.pid)) {
-    if (previous.port === opts.port && (await temporalAnswers(address))) {
+    // Our own server may answer slowly on a loaded machine: give it time before calling it foreign.
+    if (previous.port === opts.port && (await temporalAnswers(address, 10_000))) {
       log.info({ pid: previous.pid, address }, 'temporal: reusing the dev server already running on this data directory');
       await ensureSearchAttributes(address, opts.namespace, log);
       return { address, uiUrl: `http://127.0.0.1:${previous.uiPort}`, reused: true, source: 'running', pid: previous.pid, stop: async () => {} };
