@@ -7,7 +7,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { REPORT_SOURCES, type ModelMetrics, type ModelReportDataParsed as ModelReportData, type ReportScores, type ReportSource } from '../schemas/model-report';
-import { CHART_CONFIG, esc, figure, vegaLiteToSvg } from './html';
+import { BASE_STYLE, CHART_CONFIG, esc, figure, table, vegaLiteToSvg } from './html';
 
 export const SOURCE_LABELS: Record<ReportSource, string> = {
   model: 'model',
@@ -28,16 +28,6 @@ export const SCORE_COLUMNS: ReadonlyArray<{ key: keyof ReportScores; label: stri
 
 /** How a score is printed in the table (the browser test reads the cells back with the same rule). */
 export const formatScore = (key: keyof ReportScores, x: number): string => (key === 'accuracy' ? `${(x * 100).toFixed(1)} %` : x.toFixed(4));
-
-/** Numeric cells (a span of class n) align right; the best score of a column is marked on its cell too. */
-const tdClass = (c: string): string => (c.startsWith('<span class="n best"') ? ' class="n best"' : c.startsWith('<span class="n"') ? ' class="n"' : '');
-
-function table(headers: string[], rows: string[][], cls = '', rowAttrs: (i: number) => string = () => ''): string {
-  if (rows.length === 0) return '<p class="none">none</p>';
-  return `<table class="${cls}"><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r, i) => `<tr${rowAttrs(i)}>${r.map((c) => `<td${tdClass(c)}>${c}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
-}
 
 const n = (s: string) => `<span class="n">${esc(s)}</span>`;
 
@@ -123,26 +113,11 @@ async function importanceChart(data: ModelReportData): Promise<string | null> {
   } as TopLevelSpec);
 }
 
-const STYLE = `
-  body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: #222; margin: 24px 32px; max-width: 1400px; }
-  .row { display: flex; flex-wrap: wrap; align-items: flex-start; }
-  h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-  h3 { font-size: 15px; margin: 16px 0 6px; }
-  .meta { color: #555; margin: 0 0 12px; }
-  .verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; font-weight: bold; color: white; font-size: 14px; vertical-align: middle; }
+const STYLE = `${BASE_STYLE}
+  .verdict { font-size: 14px; vertical-align: middle; }
   .verdict.better { background: #2e7d32; } .verdict.worse { background: #c62828; } .verdict.noise { background: #757575; }
-  table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; }
-  th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
-  th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
   td.best { font-weight: bold; background: #e8f5e9; }
   tr.model td:first-child { font-weight: bold; }
-  figure.plot { margin: 8px 24px 16px 0; display: inline-table; vertical-align: top; }
-  figure.plot figcaption { display: table-caption; caption-side: bottom; }
-  figure.plot svg { display: block; }
-  figcaption { color: #666; font-size: 12px; }
-  .none { color: #888; font-style: italic; }
-  .summary span { display: inline-block; margin: 0 18px 6px 0; } .summary b { font-size: 16px; }
-  code { font-size: 12px; }
 `;
 
 /** The model against the market, by the day-bootstrap interval of the log-loss difference. */
@@ -174,7 +149,7 @@ export async function renderModelReport(data: ModelReportData, metrics: ModelMet
     const sc = metrics[s];
     return [esc(SOURCE_LABELS[s]), ...SCORE_COLUMNS.map((c) => (sc ? `<span class="n${sc[c.key] === best[c.key] ? ' best' : ''}" data-score="${c.key}">${esc(formatScore(c.key, sc[c.key]))}</span>` : '<span class="none">no daily forecast in the training days</span>'))];
   });
-  const scoreTable = table(['', ...SCORE_COLUMNS.map((c) => c.label)], scoreRows, 'scores', (i) => ` class="${REPORT_SOURCES[i]}" data-source="${REPORT_SOURCES[i]}"`);
+  const scoreTable = table(['', ...SCORE_COLUMNS.map((c) => c.label)], scoreRows, 'scores', (i) => REPORT_SOURCES[i]!, (i) => ` data-source="${REPORT_SOURCES[i]}"`);
 
   const calibrationRows = (s: ReportSource) =>
     data.sources[s]!.calibration.map((b) => [

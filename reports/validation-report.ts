@@ -4,18 +4,11 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ValidationReport } from '../schemas/validation';
-import { CHART_CONFIG, esc, figure, vegaLiteToSvg } from './html';
+import { BASE_STYLE, CHART_CONFIG, esc, figure, table, vegaLiteToSvg } from './html';
 
 const num = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '—' : Number.isInteger(x) ? String(x) : x.toFixed(digits));
 
 /** `rows` cells are HTML already (escape values with esc); `rowClass` marks rows (e.g. 'crossed'). */
-function table(headers: string[], rows: string[][], cls = '', rowClass: (i: number) => string = () => ''): string {
-  if (rows.length === 0) return '<p class="none">none</p>';
-  return `<table class="${cls}"><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r, i) => `<tr${rowClass(i) ? ` class="${rowClass(i)}"` : ''}>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
-}
-
 async function coverageHeatmap(report: ValidationReport, city: string): Promise<string | null> {
   const cells = report.coverage.filter((c) => c.city === city);
   if (cells.length === 0) return null;
@@ -97,26 +90,10 @@ async function flagChart(report: ValidationReport): Promise<string | null> {
   } as TopLevelSpec);
 }
 
-const STYLE = `
-  body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: #222; margin: 24px 32px; max-width: 1400px; }
-  .row { display: flex; flex-wrap: wrap; align-items: flex-start; }
-  h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-  h3 { font-size: 15px; margin: 16px 0 6px; }
-  .meta { color: #555; margin: 0 0 12px; }
-  .verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; font-weight: bold; color: white; }
+const STYLE = `${BASE_STYLE}
   .verdict.ok, .pass { background: #2e7d32; } .verdict.failed, .fail { background: #c62828; }
   .pass, .fail { color: white; padding: 1px 8px; border-radius: 3px; font-weight: bold; font-size: 12px; }
-  table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; }
-  th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
-  th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
   tr.crossed td { background: #fdecea; } tr.bad td { background: #fff4e5; }
-  figure.plot { margin: 8px 24px 16px 0; display: inline-table; vertical-align: top; }
-  figure.plot figcaption { display: table-caption; caption-side: bottom; }
-  figure.plot svg { display: block; }
-  figcaption { color: #666; font-size: 12px; }
-  .none { color: #888; font-style: italic; }
-  .summary span { display: inline-block; margin: 0 18px 6px 0; } .summary b { font-size: 16px; }
-  code { font-size: 12px; }
 `;
 
 /** The report as a complete HTML document. */
