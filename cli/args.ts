@@ -21,6 +21,19 @@ export const realDate = (flag: string) =>
  * A flag holding a JSON object (`--params '{"numLeaves":15}'`): one line naming the flag when the value
  * is not JSON or not an object. Callers refine the object further with their own schema.
  */
+/** A flag holding a whole number, e.g. `--step-minutes 60`; errors name the flag and the value (`unit` ends the "not a whole number" message). */
+export const wholeNumberFlag = (flag: string, bounds: { min?: number; max?: number } = {}, unit = '') =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: (i) => `${flag}: ${JSON.stringify(i.input)} is not a whole number${unit ? ` of ${unit}` : ''}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(bounds.min ?? 0, { error: `${flag}: at least ${bounds.min ?? 0}` })
+        .max(bounds.max ?? Number.MAX_SAFE_INTEGER, { error: `${flag}: at most ${bounds.max}` }),
+    );
+
 export const jsonObjectFlag = (flag: string, example?: string) =>
   z.string().transform((v, ctx) => {
     let parsed: unknown;

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { CITIES, parseCityId } from '../../domain/cities';
 import { DELTA_BASELINES, type DeltaBaseline } from '../../domain/ml/delta-model';
-import { jsonObjectFlag, parseArgs, realDate } from '../args';
+import { jsonObjectFlag, parseArgs, realDate, wholeNumberFlag } from '../args';
 import type { DeltaSweepResult } from '../../activities/ml/train-delta';
 import type { DeltaSweepWorkflowResult } from '../../workflows/delta-sweep';
 
@@ -68,18 +68,9 @@ export const DeltaSweepArgsSchema = z
         }
         return [...new Set(out)];
       }),
-    stepMinutes: z
-      .string()
-      .regex(/^\d+$/, { error: (i) => `--step-minutes: ${JSON.stringify(i.input)} is not a whole number` })
-      .transform(Number)
-      .pipe(z.number().min(5, { error: '--step-minutes: at least 5' }).max(1440, { error: '--step-minutes: at most 1440' }))
-      .optional(),
+    stepMinutes: wholeNumberFlag('--step-minutes', { min: 5, max: 1440 }).optional(),
     quoteTimes: z.boolean().default(false),
-    maxQuoteAge: z
-      .string()
-      .regex(/^\d+$/, { error: (i) => `--max-quote-age: ${JSON.stringify(i.input)} is not a whole number of minutes` })
-      .transform(Number)
-      .optional(),
+    maxQuoteAge: wholeNumberFlag('--max-quote-age', {}, 'minutes').optional(),
     params: jsonObjectFlag('--params').optional(),
     workers: z.boolean().default(true),
     json: z.boolean().default(false),

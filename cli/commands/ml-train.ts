@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { cityList, jsonObjectFlag, parseArgs, realDate } from '../args';
+import { cityList, jsonObjectFlag, parseArgs, realDate, wholeNumberFlag } from '../args';
 import type { TrainCityResult } from '../../activities/ml/train';
 import { DEFAULT_TUNE_TRIALS, isStageSkipped, type StageSkipped } from '../../schemas/stage';
 
@@ -18,25 +18,11 @@ export const TrainArgsSchema = z
     from: realDate('--from'),
     to: realDate('--to'),
     testFrom: realDate('--test-from').optional(),
-    stepMinutes: z
-      .string()
-      .regex(/^\d+$/, { error: (i) => `--step-minutes: ${JSON.stringify(i.input)} is not a whole number` })
-      .transform(Number)
-      .pipe(z.number().min(5, { error: '--step-minutes: at least 5' }).max(1440, { error: '--step-minutes: at most 1440' }))
-      .optional(),
+    stepMinutes: wholeNumberFlag('--step-minutes', { min: 5, max: 1440 }).optional(),
     quoteTimes: z.boolean().default(false),
-    maxQuoteAge: z
-      .string()
-      .regex(/^\d+$/, { error: (i) => `--max-quote-age: ${JSON.stringify(i.input)} is not a whole number of minutes` })
-      .transform(Number)
-      .optional(),
+    maxQuoteAge: wholeNumberFlag('--max-quote-age', {}, 'minutes').optional(),
     params: jsonObjectFlag('--params').optional(),
-    trials: z
-      .string()
-      .regex(/^\d+$/, { error: (i) => `--trials: ${JSON.stringify(i.input)} is not a whole number` })
-      .transform(Number)
-      .pipe(z.number().max(1000, { error: '--trials: at most 1000' }))
-      .optional(),
+    trials: wholeNumberFlag('--trials', { max: 1000 }).optional(),
     workers: z.boolean().default(true),
     json: z.boolean().default(false),
   })

@@ -14,7 +14,7 @@ import type { Client, ScheduleOptions } from '@temporalio/client';
 import { CITY_IDS, type CityId } from '../../domain/cities';
 import type { Config } from '../../temporal.config';
 import type { ScheduledTrainingInput } from '../../workflows/scheduled-training';
-import { cityList, parseArgs, UsageError } from '../args';
+import { cityList, parseArgs, UsageError, wholeNumberFlag } from '../args';
 
 // wx.ts registers this module statically: the Temporal SDK (and modules importing it) load lazily, so
 // `--help` and argument errors answer at once.
@@ -71,12 +71,7 @@ export function cronProblem(expr: string): string | null {
   return null;
 }
 
-const wholeNumber = (flag: string, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { error: (i) => `${flag}: ${JSON.stringify(i.input)} is not a whole number` })
-    .transform(Number)
-    .pipe(z.number().min(min, { error: `${flag}: at least ${min}` }).max(max, { error: `${flag}: at most ${max}` }));
+const wholeNumber = (flag: string, min: number, max: number) => wholeNumberFlag(flag, { min, max });
 
 export const ScheduleTrainingArgsSchema = z.object({
   cities: z.string({ error: '--cities: required (comma-separated cities)' }).pipe(cityList),
