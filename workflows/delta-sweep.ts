@@ -16,7 +16,8 @@ export const deltaSweepProgressQuery = defineQuery<DeltaSweepProgress>('deltaSwe
 const retry = { maximumAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, nonRetryableErrorTypes: ['InvalidInput'] };
 const { buildCityDataset } = proxyActivities<DatasetActivities>({ startToCloseTimeout: '60 minutes', heartbeatTimeout: '10 minutes', retry });
 // A heartbeat between fits only (a fit holds the thread): the timeout allows for one long fit.
-const { deltaSweep } = proxyActivities<DeltaTrainActivities>({ startToCloseTimeout: '240 minutes', heartbeatTimeout: '30 minutes', retry });
+// Its fits run on training threads while the activity heartbeats (activities/ml/train-delta.ts).
+const { deltaSweep } = proxyActivities<DeltaTrainActivities>({ startToCloseTimeout: '240 minutes', heartbeatTimeout: '2 minutes', retry });
 
 export interface DeltaSweepWorkflowInput extends StageInput {
   datasetParams?: DatasetWorkflowInput['params'];

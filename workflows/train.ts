@@ -29,10 +29,9 @@ export const tuneCityProgressQuery = defineQuery<TrainProgress>('tuneCityProgres
 
 const retry = { maximumAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, nonRetryableErrorTypes: ['InvalidInput'] };
 const { buildCityDataset } = proxyActivities<DatasetActivities>({ startToCloseTimeout: '60 minutes', heartbeatTimeout: '10 minutes', retry });
-// The fit runs on worker threads and heartbeats while it trains, so a dead worker is noticed within the heartbeat timeout.
-// The delta fit is synchronous on the activity's thread: its heartbeat timeout covers a whole fit.
-const { trainDeltaModel } = proxyActivities<DeltaTrainActivities>({ startToCloseTimeout: '120 minutes', heartbeatTimeout: '15 minutes', retry });
-const fitActivities = (heartbeatSeconds: number) => proxyActivities<TrainActivities>({ startToCloseTimeout: '120 minutes', heartbeatTimeout: `${heartbeatSeconds} seconds`, retry });
+// The fits (bracket and delta) run on training threads and heartbeat while they train, so a dead worker is noticed within the heartbeat timeout.
+const fitActivities = (heartbeatSeconds: number) =>
+  proxyActivities<TrainActivities & DeltaTrainActivities>({ startToCloseTimeout: '120 minutes', heartbeatTimeout: `${heartbeatSeconds} seconds`, retry });
 
 export interface TrainCityWorkflowInput extends MlStageInput {
   /** Dataset build parameters (domain/features DatasetParamsSchema) and GBDT parameters over the defaults and the tuned ones. */
@@ -222,7 +221,7 @@ export async function trainCityWorkflow(input: TrainCityWorkflowInput): Promise<
  */
 async function deltaModel(input: TrainCityWorkflowInput, dataset: DatasetResult): Promise<DeltaSummary> {
   try {
-    const r = await trainDeltaModel({
+    const r = await fitActivities(input.heartbeatTimeoutSeconds ?? 60).trainDeltaModel({
       city: input.city,
       datasetPath: dataset.path,
       spec: DELTA_SPEC,

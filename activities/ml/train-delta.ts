@@ -24,10 +24,9 @@ import type { GbdtModel } from '../../domain/ml/gbdt/model';
 import { pairedBootstrapDiff, perRowLogLoss } from '../../domain/ml/metrics';
 import { readDatasetFile } from '../../ml/dataset-cache';
 import { writeModelFiles } from '../../ml/model-files';
-import { trainGbdtThreaded } from '../../ml/parallel/train';
 import { TableInputError } from '../../ml/tables';
 import type { ActivityDeps } from '../index';
-import { climatologyRows, register, scores, splitRows, writeJsonAtomic, type Scores, type TrainCityResult } from './train';
+import { climatologyRows, fitOnThread, register, scores, splitRows, writeJsonAtomic, type Scores, type TrainCityResult } from './train';
 
 export const DELTA_MODEL_KIND = 'delta';
 
@@ -141,7 +140,7 @@ export interface DeltaFit {
  * last fifth of the training days, then a refit on all of them with that many rounds; predictions for
  * the test rows as six-bracket probabilities. `onStage` is told before each fit (heartbeats).
  */
-export function fitDelta(d: Dataset, split: { train: Int32Array; test: Int32Array }, spec: DeltaSpec, params: GbdtParams, onStage: (stage: string) => void = () => {}): DeltaFit {
+export async function fitDelta(d: Dataset, split: { train: Int32Array; test: Int32Array }, spec: DeltaSpec, params: GbdtParams, onStage: (stage: string) => void = () => {}): Promise<DeltaFit> {
   const label = deltaSpecLabel(spec);
   const train = deltaRows(d, spec, split.train, true);
   const test = deltaRows(d, spec, split.test, true);
@@ -149,13 +148,14 @@ export function fitDelta(d: Dataset, split: { train: Int32Array; test: Int32Arra
   if (trainDays < 5) throw new DeltaInputError(`${label}: ${trainDays} training days with the ${spec.baseline} baseline known; at least 5 are needed`);
   if (test.length === 0) throw new DeltaInputError(`${label}: no test rows with the ${spec.baseline} baseline known`);
   const inner = splitRows(d, train, 0.2);
-  onStage(`fit ${label}`);
-  const early = trainGbdtThreaded(deltaMatrix(d, spec, inner.train, true), params, { valid: deltaMatrix(d, spec, inner.test, true), evalTrain: false });
+  // On a training thread while this one heartbeats (trainCityModel's fitOnThread), so a dead worker is noticed.
+  const innerValid = deltaMatrix(d, spec, inner.test, true);
+  const early = await fitOnThread(deltaMatrix(d, spec, inner.train, true), innerValid, params, () => onStage(`fit ${label}`));
   const rounds = Math.max(1, early.model.trees.length);
-  onStage(`refit ${label}`);
   const { earlyStoppingRounds: _unused, ...refit } = params;
   const refitParams = { ...refit, numIterations: rounds } as GbdtParams;
-  const final = trainGbdtThreaded(deltaMatrix(d, spec, train, true), refitParams, { evalTrain: false });
+  // Without early stopping the validation rows are only evaluated.
+  const final = await fitOnThread(deltaMatrix(d, spec, train, true), innerValid, refitParams, () => onStage(`refit ${label}`));
   return {
     spec,
     model: final.model,
@@ -182,16 +182,17 @@ export function deltaSplit(d: Dataset, opts: { testFraction: number; testFrom?: 
 }
 
 /** Fits every spec on the same split and scores each next to the market on its own test rows. Pure apart from the training threads. */
-export function deltaSweep(
+export async function deltaSweep(
   d: Dataset,
   split: { train: Int32Array; test: Int32Array; testFrom: string },
   specs: readonly DeltaSpec[],
   overrides: Record<string, unknown> = {},
   onStage: (stage: string) => void = () => {},
-): DeltaSweepResult {
-  const rows = specs.map((spec): DeltaSweepRow => {
-    const fit = fitDelta(d, split, spec, deltaParams(spec, overrides), onStage);
-    return {
+): Promise<DeltaSweepResult> {
+  const rows: DeltaSweepRow[] = [];
+  for (const spec of specs) {
+    const fit = await fitDelta(d, split, spec, deltaParams(spec, overrides), onStage);
+    rows.push({
       spec,
       label: deltaSpecLabel(spec),
       trainRows: fit.train.length,
@@ -200,8 +201,8 @@ export function deltaSweep(
       trees: fit.model.trees.length,
       model: scores(fit.pModel, fit.y),
       market: scores(fit.pMarket, fit.y),
-    };
-  });
+    });
+  }
   let best = 0;
   rows.forEach((r, i) => {
     if (r.model.logLoss < rows[best]!.model.logLoss) best = i;
@@ -222,9 +223,9 @@ function parseInput<S extends z.ZodType>(schema: S, raw: unknown, what: string):
 }
 
 /** Runs `fn`, turning the module's input errors into non-retryable InvalidInput failures. */
-function asInvalid<T>(what: string, fn: () => T): T {
+async function asInvalid<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if (err instanceof DeltaInputError) throw invalid(`${what}: ${err.message}`);
     throw err;
@@ -249,10 +250,10 @@ export function createDeltaTrainActivities(deps: ActivityDeps) {
     async trainDeltaModel(raw: TrainDeltaInput): Promise<TrainDeltaResult> {
       const input = parseInput(TrainDeltaInputSchema, raw, 'train-delta input');
       const { spec } = input;
-      const gbdt = asInvalid('train-delta', () => deltaParams(spec, input.params));
+      const gbdt = await asInvalid('train-delta', () => deltaParams(spec, input.params));
       const d = await loadDataset('train-delta', input.datasetPath, input.city);
-      const split = asInvalid('train-delta', () => deltaSplit(d, input));
-      const fit = asInvalid(`train-delta ${input.city}`, () => fitDelta(d, split, spec, gbdt, heartbeat));
+      const split = await asInvalid('train-delta', () => deltaSplit(d, input));
+      const fit = await asInvalid(`train-delta ${input.city}`, () => fitDelta(d, split, spec, gbdt, heartbeat));
 
       const { test, train, y, pModel, pMarket } = fit;
       const dayOf = Array.from(test, (r) => d.date[r]!);
@@ -299,10 +300,10 @@ export function createDeltaTrainActivities(deps: ActivityDeps) {
       const input = parseInput(DeltaSweepInputSchema, raw, 'delta-sweep input');
       const specs = input.specs ?? sweepSpecs();
       // Every spec's parameters checked before the first (long) fit.
-      asInvalid('delta-sweep', () => specs.forEach((s) => deltaParams(s, input.params)));
+      await asInvalid('delta-sweep', () => specs.forEach((s) => deltaParams(s, input.params)));
       const d = await loadDataset('delta-sweep', input.datasetPath, input.city);
-      const split = asInvalid('delta-sweep', () => deltaSplit(d, input));
-      const result = asInvalid(`delta-sweep ${input.city}`, () => deltaSweep(d, split, specs, input.params, heartbeat));
+      const split = await asInvalid('delta-sweep', () => deltaSplit(d, input));
+      const result = await asInvalid(`delta-sweep ${input.city}`, () => deltaSweep(d, split, specs, input.params, heartbeat));
       deps.log.info({ city: input.city, best: result.rows[result.best]!.label, testDays: result.testDays }, 'delta-sweep: done');
       return result;
     },
